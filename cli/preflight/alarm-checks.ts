@@ -164,32 +164,35 @@ export async function checkRouting(
   const onBus = route.eventBusName ? ` on bus ${route.eventBusName}` : '';
   const functionArnOf = (handler: string, functionName: string): string =>
     handlerFunctionArns.get(handler) ?? `arn:${target.partition}:lambda:${target.region}:${target.account}:function:${functionName}`;
+  // Each rule of the handler's route (one, or several where its names exceed one pattern's size: decision 351), and
+  // each alarm against the rule that names it.
   for (const handler of expected.handlers) {
-    if (!handler.ruleName) continue;
-    const rule = await readRule(clients, handler.ruleName, rules, route.eventBusName, seen);
-    if (!rule) {
-      results.push(fail('routing', 'rule-exists', handler.ruleName, `rule ${handler.ruleName} does not exist${onBus}: ${handler.name}'s alarms reach nobody`, REDEPLOY));
-      continue;
-    }
-    if (!targetsFunction(rule.targets, functionArnOf(handler.name, handler.functionName))) {
-      results.push(fail('routing', 'rule-target', handler.ruleName, `rule ${handler.ruleName} does not target ${handler.functionName} (targets: ${rule.targets.join(', ') || 'none'})`, REDEPLOY));
-    }
-    const disabled = ruleNotDelivering(rule);
-    for (const alarmName of handler.alarmNames) {
-      const alarm = live.get(alarmName);
-      if (!alarm) continue; // already a FAIL of the alarm checks
-      const matched = await matches(clients, rule.pattern, sampleEvent(alarm, target, 'OK', 'ALARM', route.eventAccount));
-      if (matched && disabled) {
-        results.push(
-          fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" matches rule ${handler.ruleName}${onBus}'s pattern, but ${disabled}: ${handler.name} never runs for it, and nobody is paged for it`, enableRuleFix(handler.ruleName, route.eventBusName)),
-        );
+    for (const { ruleName, alarmNames } of handler.rules) {
+      const rule = await readRule(clients, ruleName, rules, route.eventBusName, seen);
+      if (!rule) {
+        results.push(fail('routing', 'rule-exists', ruleName, `rule ${ruleName} does not exist${onBus}: ${handler.name}'s alarms ${alarmNames.map((a) => `"${a}"`).join(', ')} reach nobody`, REDEPLOY));
         continue;
       }
-      results.push(
-        matched
-          ? pass('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}"${route.eventAccount ? ` from ${route.eventAccount}` : ''} matches rule ${handler.ruleName}${onBus} -> ${handler.functionName}`)
-          : fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" does not match rule ${handler.ruleName}'s pattern: ${handler.name} never runs for it`, REDEPLOY),
-      );
+      if (!targetsFunction(rule.targets, functionArnOf(handler.name, handler.functionName))) {
+        results.push(fail('routing', 'rule-target', ruleName, `rule ${ruleName} does not target ${handler.functionName} (targets: ${rule.targets.join(', ') || 'none'})`, REDEPLOY));
+      }
+      const disabled = ruleNotDelivering(rule);
+      for (const alarmName of alarmNames) {
+        const alarm = live.get(alarmName);
+        if (!alarm) continue; // already a FAIL of the alarm checks
+        const matched = await matches(clients, rule.pattern, sampleEvent(alarm, target, 'OK', 'ALARM', route.eventAccount));
+        if (matched && disabled) {
+          results.push(
+            fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" matches rule ${ruleName}${onBus}'s pattern, but ${disabled}: ${handler.name} never runs for it, and nobody is paged for it`, enableRuleFix(ruleName, route.eventBusName)),
+          );
+          continue;
+        }
+        results.push(
+          matched
+            ? pass('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}"${route.eventAccount ? ` from ${route.eventAccount}` : ''} matches rule ${ruleName}${onBus} -> ${handler.functionName}`)
+            : fail('routing', 'alarm-reaches-rule', alarmName, `an ALARM state change of "${alarmName}" does not match rule ${ruleName}'s pattern: ${handler.name} never runs for it`, REDEPLOY),
+        );
+      }
     }
   }
   results.push(...(await checkOkRoute(clients, expected, target, live, rules, functionArnOf(expected.okRoute.handler, expected.okRoute.functionName), route, seen)));
@@ -217,7 +220,9 @@ async function checkOkRoute(
   for (const spec of expected.alarms) {
     const alarm = live.get(spec.name);
     if (!alarm) continue; // already a FAIL of the alarm checks
-    const ruleName = spec.handler === okRoute.handler ? expected.handlers.find((h) => h.name === okRoute.handler)?.ruleName ?? okRoute.recoveriesRule : okRoute.recoveriesRule;
+    // The rule whose pattern names the alarm: escalate's own route's for an alarm escalate handles, else the recoveries'.
+    const candidates = spec.handler === okRoute.handler ? (expected.handlers.find((h) => h.name === okRoute.handler)?.rules ?? []) : okRoute.recoveriesRules;
+    const ruleName = candidates.find((r) => r.alarmNames.includes(spec.name))?.ruleName ?? okRoute.recoveriesRule;
     const rule = await readRule(clients, ruleName, rules, route.eventBusName, seen);
     const unresolved = `an OK of "${spec.name}" never resolves its incident: the tiers already paged are not told and the escalation timers keep climbing`;
     if (!rule) {

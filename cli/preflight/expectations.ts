@@ -1,6 +1,7 @@
 // Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
 import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, metricFilterSpecs, roleOfRegion, watchedResources, type AlarmSpec, type MetricFilterSpec, type WatchedResources } from '../../shared/config/alarm-specs';
+import { alarmRulesOf, type AlarmRuleSpec } from '../../shared/config/alarm-rules';
 import { AUTOMATION_HEALTH_TOPIC_NAME, healthSubscribers } from '../../shared/config/automation-health';
 import { DECISIONS_RULE, ESCALATION_SCHEDULE_GROUP, KILL_SWITCH_CHANGES_RULE, RECOVERIES_RULE, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, EscalationChannel, RegionRole } from '../../shared/config/schema';
@@ -37,9 +38,14 @@ export interface HandlerDeclaration {
 export interface ExpectedHandler extends HandlerDeclaration {
   functionName: string;
   roleName: string;
-  /** The rule on the alarm bus delivering its alarms' state changes; undefined for handlers no alarm reaches. */
+  /** The rule on the alarm bus delivering its alarms' state changes (the first of `rules`); undefined for handlers no alarm reaches. */
   ruleName?: string;
   alarmNames: string[];
+  /**
+   * Every rule of its route, each with the alarms it names (infra AlarmRouting: one rule, or several where the names
+   * exceed one event pattern's size; shared/config/alarm-rules.ts, decision 351); empty for handlers no alarm reaches.
+   */
+  rules: AlarmRuleSpec[];
   /** Environment variables infra sets that the handler cannot run correctly without. */
   environment: Record<string, string>;
   /** The schedule group whose schedules it creates, and the scheduler role it passes. */
@@ -157,7 +163,14 @@ export interface PreflightExpectations {
    * Where an alarm's OK state change reaches escalate, which resolves the incident (infra EscalationRouting): the
    * recoveries rule, or escalate's own alarm rule for an alarm escalate handles (it gets every state change).
    */
-  okRoute: { handler: string; functionName: string; recoveriesRule: string };
+  okRoute: {
+    handler: string;
+    functionName: string;
+    /** The recoveries rule (the first of `recoveriesRules`). */
+    recoveriesRule: string;
+    /** Every recoveries rule, each with the alarms whose OK it delivers (none where every alarm is escalate's own). */
+    recoveriesRules: AlarmRuleSpec[];
+  };
   /** Every rule the stack writes with a handler as its target, the sweeps aside (infra AlarmRouting, EscalationRouting). */
   invokingRules: ExpectedInvokingRule[];
 }
@@ -199,6 +212,7 @@ export function preflightExpectations(
   ];
   const handlers = deployed.map((declaration): ExpectedHandler => {
     const alarmNames = alarms.filter((a) => a.handler === declaration.name).map((a) => a.name);
+    const rules = alarmRulesOf(`${NAME_PREFIX}-${declaration.name}`, alarmNames);
     // In a DR region a changing row's own role also reads whether the region serves (infra runbook-stack, decision 123);
     // in cross-account mode that read goes through the remediation role, granted it there, verify-change's too (infra
     // remediation-roles-stack, decision 128).
@@ -211,8 +225,9 @@ export function preflightExpectations(
       actions: [...new Set([...declaration.actions, ...serving])],
       functionName: functionNameOf(declaration.name),
       roleName: executionRoleNameOf(declaration.name, region),
-      ...(alarmNames.length > 0 ? { ruleName: `${NAME_PREFIX}-${declaration.name}` } : {}),
+      ...(rules[0] ? { ruleName: rules[0].ruleName } : {}),
       alarmNames,
+      rules,
       environment: {
         RUNBOOK_ENVIRONMENT: environment,
         STATE_TABLE_NAME: config.stateTableName,
@@ -278,28 +293,36 @@ export function preflightExpectations(
     approverEmails: [...(env.runbookApprovers?.emails ?? [])],
     health: { topicName: AUTOMATION_HEALTH_TOPIC_NAME, ...healthSubscribers(config, environment) },
     ...(failoverPair ? { failoverPair } : {}),
-    okRoute: { handler: ESCALATE_HANDLER, functionName: functionNameOf(ESCALATE_HANDLER), recoveriesRule: RECOVERIES_RULE },
+    okRoute: {
+      handler: ESCALATE_HANDLER,
+      functionName: functionNameOf(ESCALATE_HANDLER),
+      recoveriesRule: RECOVERIES_RULE,
+      recoveriesRules: recoveriesRulesOf(alarms),
+    },
     invokingRules: invokingRules(handlers, alarms),
   };
 }
 
-/** Pure: the rules infra writes with a handler as their target (AlarmRouting's per handler, EscalationRouting's three), the sweeps aside. */
-export function invokingRules(handlers: readonly ExpectedHandler[], alarms: readonly AlarmSpec[]): ExpectedInvokingRule[] {
+/** infra EscalationRouting's recoveries rules: the OK of every alarm escalate does not handle itself, in the region's alarm order. */
+export function recoveriesRulesOf(alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>): AlarmRuleSpec[] {
+  return alarmRulesOf(RECOVERIES_RULE, alarms.filter((a) => a.handler !== ESCALATE_HANDLER).map((a) => a.name));
+}
+
+/** Pure: the rules infra writes with a handler as their target (AlarmRouting's per handler, EscalationRouting's AlarmRecoveries and two others), the sweeps aside. */
+export function invokingRules(handlers: readonly ExpectedHandler[], alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>): ExpectedInvokingRule[] {
+  // infra's construct ids: a route's first rule keeps the id of a route of one rule; the next are "-2", "-3", ... (AlarmRouting)
+  // or "2", "3", ... (EscalationRouting's AlarmRecoveries). The sandbox's deploy gives each permission that id.
   const routes = handlers.flatMap((h): ExpectedInvokingRule[] =>
-    h.ruleName
-      ? [
-          {
-            ruleName: h.ruleName,
-            bus: 'alarms',
-            handler: h.name,
-            functionName: h.functionName,
-            construct: `AlarmRouting ${h.name}`,
-            statementId: `AlarmRoute-${h.name}`,
-            routedElsewhere: true,
-            lost: `${h.name} never runs for the state changes of ${h.alarmNames.map((a) => `"${a}"`).join(', ')}, and nobody is paged for them`,
-          },
-        ]
-      : [],
+    h.rules.map((r, index) => ({
+      ruleName: r.ruleName,
+      bus: 'alarms',
+      handler: h.name,
+      functionName: h.functionName,
+      construct: `AlarmRouting ${h.name}${index === 0 ? '' : `-${index + 1}`}`,
+      statementId: `AlarmRoute-${h.name}${index === 0 ? '' : `-${index + 1}`}`,
+      routedElsewhere: true,
+      lost: `${h.name} never runs for the state changes of ${r.alarmNames.map((a) => `"${a}"`).join(', ')}, and nobody is paged for them`,
+    })),
   );
   const escalate = handlers.find((h) => h.name === ESCALATE_HANDLER);
   if (!escalate) return routes;
@@ -313,12 +336,13 @@ export function invokingRules(handlers: readonly ExpectedHandler[], alarms: read
     routedElsewhere,
     lost,
   });
-  // infra EscalationRouting: the recoveries rule only where some alarm is not escalate's own (escalate gets all of those).
-  const recovering = alarms.some((a) => a.handler !== ESCALATE_HANDLER);
+  // infra EscalationRouting: the recoveries rules only where some alarm is not escalate's own (escalate gets all of those).
   return [
     ...routes,
     rule(DECISIONS_RULE, 'project', 'Decisions', false, 'no runbook decision reaches escalate: an escalation opens no incident and pages nobody, and no change starts its "still firing?" watch'),
     rule(KILL_SWITCH_CHANGES_RULE, 'default', 'KillSwitchChanges', false, 'a change of the kill switch (automation turned off or on, the parameter deleted) is told to nobody'),
-    ...(recovering ? [rule(RECOVERIES_RULE, 'alarms', 'AlarmRecoveries', true, "an alarm back to OK resolves no incident: the tiers already paged are not told and the escalation timers keep climbing")] : []),
+    ...recoveriesRulesOf(alarms).map((r, index) =>
+      rule(r.ruleName, 'alarms', index === 0 ? 'AlarmRecoveries' : `AlarmRecoveries${index + 1}`, true, "an alarm back to OK resolves no incident: the tiers already paged are not told and the escalation timers keep climbing"),
+    ),
   ];
 }

@@ -4,6 +4,7 @@ import type { App } from 'aws-cdk-lib';
 import { loadRuntimeConfig, mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 import { defaultConfig } from '../../shared/config/defaults';
 import type { AutomationConfig } from '../../shared/config/schema';
+import { refuseOversizedEventPatterns } from './event-pattern-size';
 import { planDeployment, readContextRecord, type DeploymentContext, type StackPlan } from './deployment-plan';
 import { handlerCatalog, type HandlerSpec } from './handler-catalog';
 import { addNagChecks } from './nag';
@@ -81,6 +82,8 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
     if (roles) operations?.addStackDependency(stacks.get(roles.stackName)!, 'its functions admit the workload automation roles');
     if (workload && operations) stacks.get(workload.stackName)?.addStackDependency(operations, 'its alarms and documents reach the operations bus and functions');
   }
+  // Review 21a R21-2: a rule over EventBridge's pattern size would fail only at deploy.
+  refuseOversizedEventPatterns(app);
   if (options.nag ?? true) addNagChecks(app);
   return { config, plans, handlers, stacks };
 }

@@ -5,7 +5,8 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyDocument, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { alarmStateChangePattern } from '../../shared/config/alarm-specs';
+import { forwardedAlarmsPattern } from '../../shared/config/alarm-rules';
+import { alarmNamePrefix } from '../../shared/config/alarm-specs';
 import { DEAD_LETTER_QUEUES } from '../../shared/config/automation-health';
 import type { AutomationConfig } from '../../shared/config/schema';
 import type { StackPlan } from './deployment-plan';
@@ -44,7 +45,7 @@ export class WorkloadStack extends Stack {
     Tags.of(this).add('Environment', deployment.environment);
     Tags.of(this).add('Component', NAME_PREFIX);
 
-    const alarms = new WatchedAlarms(this, 'WatchedAlarms', { config, environment: deployment.environment, region: deployment.region });
+    new WatchedAlarms(this, 'WatchedAlarms', { config, environment: deployment.environment, region: deployment.region });
     // The central bus is the project's bus in the operations account, same region; its policy admits this account.
     const central = EventBus.fromEventBusArn(
       this,
@@ -75,10 +76,13 @@ export class WorkloadStack extends Stack {
       },
     });
     trustExactly(forwardingRole, forwardingRoleTrust(this.partition, this.account, this.region));
+    // By the alarm-name prefix, not by listing every name: one rule (the forwarding role's trust names its ARN) whatever
+    // the number of alarms, within EventBridge's pattern size. It invokes nothing: the operations account's rules, by
+    // exact name, decide what reaches a handler (decision 351).
     new Rule(this, 'ForwardAlarms', {
       ruleName: FORWARD_ALARMS_RULE,
-      description: `State changes of the watched alarms, to the runbook automation in ${crossAccount.operationsAccount}`,
-      eventPattern: toEventPattern(alarmStateChangePattern(alarms.alarmNames)),
+      description: `State changes of the watched alarms (named "${alarmNamePrefix(config)}..."), to the runbook automation in ${crossAccount.operationsAccount}`,
+      eventPattern: toEventPattern(forwardedAlarmsPattern(config)),
     }).addTarget(new EventBusTarget(central, { deadLetterQueue: undelivered.queue, role: forwardingRole.withoutPolicyUpdates() }));
 
     // The runbook documents that act on the service's resources, here where the resources are (issue 17): they run as

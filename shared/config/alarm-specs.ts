@@ -646,11 +646,21 @@ export function metricFilterSpecs(config: AutomationConfig, environment: Environ
   ];
 }
 
-/** The EventBridge pattern that matches state changes of the named alarms (CloudWatch's "CloudWatch Alarm State Change" events). */
-export function alarmStateChangePattern(alarmNames: readonly string[]): {
+/** An EventBridge pattern on CloudWatch's "CloudWatch Alarm State Change" events, as EventBridge reads it (JSON). */
+export interface AlarmStatePattern {
   source: string[];
   'detail-type': string[];
-  detail: { alarmName: string[] };
-} {
+  /** Alarm names matched exactly, or (the workload's forwarding rule only) by prefix. */
+  detail: { alarmName: Array<string | { prefix: string }>; state?: { value: string[] } };
+  account?: string[];
+}
+
+/** The EventBridge pattern that matches state changes of the named alarms (CloudWatch's "CloudWatch Alarm State Change" events). */
+export function alarmStateChangePattern(alarmNames: readonly string[]): AlarmStatePattern {
   return { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [...alarmNames] } };
+}
+
+/** What every alarm name alarmSpecs gives starts with: the service's name in PascalCase and a space ("NotificationService "). */
+export function alarmNamePrefix(config: AutomationConfig): string {
+  return `${pascalCase(config.service)} `;
 }

@@ -17,6 +17,7 @@ import { checkInvokingRules } from '../../cli/preflight/rule-permission-checks';
 import { withWorkloadInvocations } from '../../cli/preflight/run-preflight';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { ESCALATION_SWEEP_RULE, VERIFY_SWEEP_RULE } from '../../shared/config/names';
+import { FOUR_CHANNEL_OVERRIDES } from '../fixtures/four-channel-config';
 import { clients, noVersionsOrAliases, simulateCustomPolicyAsAws } from '../unit/cli/preflight/support';
 import { resolveIntrinsics, type Deployed } from './support/cfn-policies';
 import { resourcesOfType, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
@@ -50,13 +51,13 @@ function rulesToFunctions(template: CfnTemplate, d: Deployed): Array<RuleToFunct
   });
 }
 
-function checkStack(synthesized: SynthesizedApp, stack: string, d: Deployed, mode: 'single-account' | 'cross-account'): Promise<void> {
+function checkStack(synthesized: SynthesizedApp, stack: string, d: Deployed, mode: 'single-account' | 'cross-account', overrides: { environments?: { production?: object } } = {}): Promise<void> {
   const template = synthesized.json.get(stack);
   if (!template) throw new Error(`no stack ${stack}`);
   const found = rulesToFunctions(template, d);
   // Cross-account: preflight runs with the configuration naming the workload (environments.production.accountId).
-  const workload = mode === 'cross-account' ? { RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { accountId: WORKLOAD } } }) } : {};
-  const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: d.region, ...workload });
+  const production = { ...overrides.environments?.production, ...(mode === 'cross-account' ? { accountId: WORKLOAD } : {}) };
+  const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: d.region, RUNBOOK_CONFIG_JSON: JSON.stringify({ ...overrides, environments: { production } }) });
   const target = { account: d.account, region: d.region, partition: d.partition, caller: `arn:aws:iam::${d.account}:role/Operator` };
   // As preflight runs (runPreflight): in cross-account mode the handlers the workload's documents invoke, from the
   // documents it expects there, are the ones whose grant to the workload's automation role is the deployment's (decision 320).
@@ -134,6 +135,27 @@ describe("every rule that targets a handler has CDK's Lambda permission for it, 
 
     it.each(['us-east-1', 'us-west-2'])('%s: the alarm routes, recoveries and kill-switch rules on the default bus, decisions on the project bus', async (region) => {
       await checkStack(synthesized, `NotificationRunbooks-production-${region}`, { partition: 'aws', region, account: '123456789012' }, 'single-account');
+    });
+  });
+
+  // Decision 342: four channels give the DR region two recoveries rules; infra's rules are still exactly preflight's.
+  describe('four channels (4 queues, 4 consumers), single account and cross-account', () => {
+    let single: SynthesizedApp;
+    let cross: SynthesizedApp;
+    beforeAll(() => {
+      single = synthesizeApp({ environment: 'production', account: '123456789012', config: JSON.stringify(FOUR_CHANNEL_OVERRIDES) }, { cfnValidation: false });
+      cross = synthesizeApp({ environment: 'production', accounts: { production: WORKLOAD }, operationsAccount: '111111111111', config: JSON.stringify(FOUR_CHANNEL_OVERRIDES) }, { cfnValidation: false });
+    });
+    afterAll(() => {
+      single.dispose();
+      cross.dispose();
+    });
+
+    it.each(['us-east-1', 'us-west-2'])('%s: every rule, the split recoveries included, as preflight expects it, and PASSed', async (region) => {
+      await checkStack(single, `NotificationRunbooks-production-${region}`, { partition: 'aws', region, account: '123456789012' }, 'single-account', FOUR_CHANNEL_OVERRIDES);
+      await checkStack(cross, `NotificationRunbooks-production-${region}`, { partition: 'aws', region, account: '111111111111' }, 'cross-account', FOUR_CHANNEL_OVERRIDES);
+      const recoveries = resourcesOfType(single.json.get(`NotificationRunbooks-production-${region}`)!, 'AWS::Events::Rule').filter(([, r]) => String(r.Properties?.Name).includes('recoveries'));
+      expect(recoveries).toHaveLength(region === 'us-west-2' ? 2 : 1);
     });
   });
 

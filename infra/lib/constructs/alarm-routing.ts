@@ -1,11 +1,13 @@
-// One EventBridge rule per handler that alarms name, matching its alarms' state changes, with explicit retries and a DLQ.
+// One EventBridge rule per handler that alarms name, matching its alarms' state changes by exact name, with explicit
+// retries and a DLQ; more than one where its names exceed one pattern's size (shared/config/alarm-rules.ts, decision 351).
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { Rule, type EventPattern, type IEventBus, type RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { alarmStateChangePattern, type AlarmSpec } from '../../../shared/config/alarm-specs';
+import { alarmRulesOf } from '../../../shared/config/alarm-rules';
+import { alarmStateChangePattern, type AlarmSpec, type AlarmStatePattern } from '../../../shared/config/alarm-specs';
 import { DELIVERY, NAME_PREFIX } from '../settings';
 
 export interface AlarmRoutingProps {
@@ -20,7 +22,7 @@ export interface AlarmRoutingProps {
 }
 
 /** The shared pattern (as the sandbox routes it) in CDK's shape, limited to the source accounts when there are any. */
-export function toEventPattern(pattern: ReturnType<typeof alarmStateChangePattern>, sourceAccounts?: readonly string[]): EventPattern {
+export function toEventPattern(pattern: AlarmStatePattern, sourceAccounts?: readonly string[]): EventPattern {
   return {
     source: pattern.source,
     detailType: pattern['detail-type'],
@@ -56,13 +58,16 @@ export class AlarmRouting extends Construct {
         );
         continue;
       }
-      const rule = new Rule(this, handler, {
-        ruleName: `${NAME_PREFIX}-${handler}`,
-        description: `State changes of the alarms ${handler} handles`,
-        eventBus: props.bus,
-        eventPattern: toEventPattern(alarmStateChangePattern(alarmNames), props.sourceAccounts),
+      alarmRulesOf(`${NAME_PREFIX}-${handler}`, alarmNames).forEach(({ ruleName, alarmNames: names }, index) => {
+        // The first rule keeps the id (and so the logical id) a route of one rule always had.
+        const rule = new Rule(this, index === 0 ? handler : `${handler}-${index + 1}`, {
+          ruleName,
+          description: `State changes of the alarms ${handler} handles${index === 0 ? '' : ` (part ${index + 1})`}`,
+          eventBus: props.bus,
+          eventPattern: toEventPattern(alarmStateChangePattern(names), props.sourceAccounts),
+        });
+        rule.addTarget(lambdaTarget(fn, props.deadLetterQueue));
       });
-      rule.addTarget(lambdaTarget(fn, props.deadLetterQueue));
       this.routes.set(handler, alarmNames);
     }
   }

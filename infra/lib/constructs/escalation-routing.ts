@@ -7,6 +7,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { alarmRulesOf } from '../../../shared/config/alarm-rules';
 import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, sweepMetricAlarmSpecs, SWEEP_EVERY_MINUTES, SWEEP_GRACE_MINUTES, SWEEP_INPUT, VERIFY_CHECK_RETRY, type SweepHandler, type TimerRetryPolicy } from '../../../shared/config/automation-health';
 
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE, DECISIONS_RULE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, KILL_SWITCH_CHANGES_RULE, RECOVERIES_RULE, VERIFY_SCHEDULE_GROUP, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
@@ -142,20 +143,21 @@ export class EscalationRouting extends Construct {
     }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
 
     const recovering = props.alarmNames.filter((name) => !props.routedToEscalate.includes(name));
-    if (recovering.length > 0) {
-      // An alarm back to OK resolves its incident and tells everyone who was notified.
-      new Rule(this, 'AlarmRecoveries', {
-        ruleName: RECOVERIES_RULE,
-        description: 'Watched alarms returning to OK resolve their incidents',
+    // An alarm back to OK resolves its incident and tells everyone who was notified: by exact name, in as many rules as
+    // the names need (shared/config/alarm-rules.ts, decision 351); none where every alarm is escalate's own.
+    alarmRulesOf(RECOVERIES_RULE, recovering).forEach(({ ruleName, alarmNames }, index) => {
+      new Rule(this, index === 0 ? 'AlarmRecoveries' : `AlarmRecoveries${index + 1}`, {
+        ruleName,
+        description: `Watched alarms returning to OK resolve their incidents${index === 0 ? '' : ` (part ${index + 1})`}`,
         eventBus: props.alarmBus,
         eventPattern: {
           source: ['aws.cloudwatch'],
           detailType: ['CloudWatch Alarm State Change'],
-          detail: { alarmName: recovering, state: { value: ['OK'] } },
+          detail: { alarmName: alarmNames, state: { value: ['OK'] } },
           ...(props.sourceAccounts?.length ? { account: [...props.sourceAccounts] } : {}),
         },
       }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
-    }
+    });
   }
 }
 

@@ -32,6 +32,7 @@ import { documentApprovers } from '../../../cli/preflight/plumbing-checks';
 import { automationRoleNameOf, DECISION_DETAIL_TYPE, DECISION_SOURCE, DECISIONS_RULE, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, KILL_SWITCH_CHANGES_RULE, VERIFY_HANDLER, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
 import { SWEEP_SCHEDULE_EXPRESSION } from '../../../cli/preflight/sweep-checks';
 import { TIMER_HANDLER } from '../../../cli/preflight/expectations';
+import { forwardedAlarmsPattern } from '../../../shared/config/alarm-rules';
 import { alarmStateChangePattern } from '../../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
@@ -169,16 +170,15 @@ async function deployDrAlarmsAndRules(clientConfig: SandboxAccount['clientConfig
   } finally {
     cloudWatch.destroy();
   }
-  for (const handler of expected.handlers) {
-    if (!handler.ruleName) continue;
-    const exists = await events.send(new DescribeRuleCommand({ Name: handler.ruleName })).then(
+  for (const { ruleName, alarmNames } of expected.handlers.flatMap((h) => h.rules)) {
+    const exists = await events.send(new DescribeRuleCommand({ Name: ruleName })).then(
       () => true,
       (error: unknown) => {
         if ((error as Error).name === 'ResourceNotFoundException') return false;
         throw error;
       },
     );
-    if (!exists) await events.send(new PutRuleCommand({ Name: handler.ruleName, EventPattern: JSON.stringify(alarmStateChangePattern(handler.alarmNames)), State: 'ENABLED' }));
+    if (!exists) await events.send(new PutRuleCommand({ Name: ruleName, EventPattern: JSON.stringify(alarmStateChangePattern(alarmNames)), State: 'ENABLED' }));
   }
 }
 
@@ -260,6 +260,12 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
   // Single account: the alarms' rules are on the default bus (the sandbox topology's); cross-account: on the project's bus.
   const onBus = options.workloadAccount ? { EventBusName: config.eventBusName } : {};
   const policies = new Map<string, { Version: string; Statement: Array<Record<string, unknown>> }>();
+  /** The statement id preflight names for the rule's permission (expectations.ts invokingRules: infra's construct id). */
+  const statementIdOf = (ruleName: string): string => {
+    const found = expected.invokingRules.find((r) => r.ruleName === ruleName);
+    if (!found) throw new Error(`no invoking rule ${ruleName} in the expectations`);
+    return found.statementId;
+  };
   // The Lambda permission CDK's LambdaFunction target adds for every rule that targets a function (AddPermission:
   // events.amazonaws.com, SourceArn the rule's ARN as EventBridge names it, "rule/<bus>/<name>" on a custom bus), without
   // which EventBridge never invokes it for that rule (decisions 309, 316; preflight's rule-permission and sweep checks).
@@ -294,33 +300,33 @@ export async function deployRunbookStack(account: SandboxAccount, options: Deplo
       }),
     );
     await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: handler.functionName, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: failedArn } } }));
-    if (handler.ruleName) {
+    // infra AlarmRouting: each rule of the handler's route (several where its names exceed one pattern: decision 351).
+    for (const { ruleName, alarmNames } of handler.rules) {
       if (options.workloadAccount) {
         // infra AlarmRouting in cross-account mode: on the project's bus, the workload's alarms only (their events keep its account).
-        const pattern = { ...alarmStateChangePattern(handler.alarmNames), account: [options.workloadAccount] };
-        await events.send(new PutRuleCommand({ Name: handler.ruleName, EventBusName: config.eventBusName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+        const pattern = { ...alarmStateChangePattern(alarmNames), account: [options.workloadAccount] };
+        await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: config.eventBusName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
       }
-      await events.send(new PutTargetsCommand({ Rule: handler.ruleName, ...onBus, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '', DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
+      await events.send(new PutTargetsCommand({ Rule: ruleName, ...onBus, Targets: [{ Id: 'handler', Arn: created.FunctionArn ?? '', DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }));
       // CDK's LambdaFunction target: EventBridge may invoke the handler for this rule (decision 316).
-      const { Arn } = await events.send(new DescribeRuleCommand({ Name: handler.ruleName, ...onBus }));
-      await permitRule(handler.functionName, `AlarmRoute-${handler.name}`, Arn);
+      const { Arn } = await events.send(new DescribeRuleCommand({ Name: ruleName, ...onBus }));
+      await permitRule(handler.functionName, statementIdOf(ruleName), Arn);
     }
   }
-  // infra EscalationRouting's recoveries rule: the watched alarms escalate does not handle itself, back to OK -> escalate.
+  // infra EscalationRouting's recoveries rules: the watched alarms escalate does not handle itself, back to OK -> escalate.
   const escalate = expected.handlers.find((h) => h.name === expected.okRoute.handler);
-  const recovering = expected.alarms.filter((a) => a.handler !== expected.okRoute.handler).map((a) => a.name);
-  if (escalate && recovering.length > 0) {
+  for (const { ruleName, alarmNames } of escalate ? expected.okRoute.recoveriesRules : []) {
     const pattern = {
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: recovering, state: { value: ['OK'] } },
+      detail: { alarmName: alarmNames, state: { value: ['OK'] } },
       ...(options.workloadAccount ? { account: [options.workloadAccount] } : {}),
     };
-    const { RuleArn } = await events.send(new PutRuleCommand({ Name: expected.okRoute.recoveriesRule, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+    const { RuleArn } = await events.send(new PutRuleCommand({ Name: ruleName, ...onBus, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
     await events.send(
-      new PutTargetsCommand({ Rule: expected.okRoute.recoveriesRule, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate.functionName}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }),
+      new PutTargetsCommand({ Rule: ruleName, ...onBus, Targets: [{ Id: 'escalate', Arn: `arn:aws:lambda:${region}:${accountId}:function:${escalate?.functionName ?? ''}`, DeadLetterConfig: { Arn: deadLetters.undeliveredEvents.arn } }] }),
     );
-    await permitRule(escalate.functionName, 'AlarmRecoveries', RuleArn);
+    await permitRule(escalate?.functionName ?? '', statementIdOf(ruleName), RuleArn);
   }
   // infra EscalationRouting's two other rules to escalate: the runbook decisions on the project's bus, and every change of
   // the kill switch on the default bus (SSM's Parameter Store Change), each with its permission.
@@ -460,7 +466,8 @@ export async function deployWorkloadSide(workload: SandboxAccount, operationsAcc
     const created = await iam.send(new CreateRoleCommand({ RoleName: forwarding.roleName, AssumeRolePolicyDocument: JSON.stringify(forwarding.trust) }));
     await iam.send(new PutRolePolicyCommand({ RoleName: forwarding.roleName, PolicyName: 'put-on-operations-bus', PolicyDocument: JSON.stringify(forwarding.policy) }));
     const forwardingRoleArn = created.Role?.Arn ?? '';
-    await events.send(new PutRuleCommand({ Name: FORWARD_ALARMS_RULE, EventPattern: JSON.stringify(alarmStateChangePattern(expected.alarms.map((a) => a.name))), State: 'ENABLED' }));
+    // infra WorkloadStack's ForwardAlarms: by the alarm-name prefix (decision 351).
+    await events.send(new PutRuleCommand({ Name: FORWARD_ALARMS_RULE, EventPattern: JSON.stringify(forwardedAlarmsPattern(config)), State: 'ENABLED' }));
     // WorkloadStack's DeadLetterQueue: the alarm events EventBridge could not put on the operations bus (the target's DLQ).
     const sqs = new SQSClient(clientConfig);
     const undeliveredUrl = (await sqs.send(new CreateQueueCommand({ QueueName: DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName, Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_RETENTION_DAYS * 86400) } }))).QueueUrl ?? '';

@@ -529,6 +529,27 @@ describe('the alarm handlers\' decision on AWS samples, before any AWS call', ()
     }
   });
 
+  // Decision 342: the workload's forwarding rule forwards every state change of an alarm named with the configuration's
+  // prefix ("NotificationService "), so anyone in that account who may create an alarm can name one so. The operations
+  // account's rules list their alarms by name and drop it; should one ever reach a handler, the handler refuses it too:
+  // a name of another row's shape, of its own row's shape on a resource it does not watch, and of no row at all.
+  it.each([
+    ["its own row's title on a queue it does not watch", 'NotificationService Queue Depth > 1000 (someone-elses-queue)'],
+    ["another row's title on the watched function", 'NotificationService Memory Pressure > 0 (notification-service-consumer)'],
+    ['no row\'s title at all', 'NotificationService Anything At All'],
+  ])('every handler refuses an alarm named with the configuration\'s prefix that no row routes to it (%s), and calls nothing', async (_what, alarmName) => {
+    for (const name of Object.keys(byName)) {
+      const region = regionOf(name);
+      const event = renamed(fixture('alarm-state-change-single-metric') as Record<string, unknown>, alarmName) as { region: string; resources: string[] };
+      event.resources = event.resources.map((arn) => arn.replace(`:cloudwatch:${event.region}:`, `:cloudwatch:${region}:`));
+      event.region = region;
+      const { decision, calls, published } = await decide(name, event);
+      expect(decision).toMatchObject({ outcome: 'rejected', reason: `alarm "${alarmName}" is not one the production environment watches with ${name} in ${region}: refused, nothing read or changed` });
+      expect(calls).toEqual([]);
+      expect(published).toEqual([]);
+    }
+  });
+
   // Decision 274. EventBridge re-sends an archived event as it was, plus replay-name: the 2019 example's state change is
   // seven years before this clock, far older than the 15 days its claim is sure to be kept (decision 286). Fails without the
   // check in run-playbook.ts's admit: the replay goes on to DescribeAlarms (and, the alarm still in ALARM since then and

@@ -9,6 +9,10 @@ import { EXIT } from '../../../../cli/exit-codes';
 import { AREA_ACTIONS } from '../../../../cli/preflight/run-preflight';
 import { couldNotCheck } from '../../../../cli/preflight/types';
 import { putMetricAlarmInput } from '../../../../sandbox/provision';
+import { preflightExpectations } from '../../../../cli/preflight/expectations';
+import { handlerDeclarations } from '../../../../cli/preflight/declarations';
+import { loadRuntimeConfig } from '../../../../shared/config/load-config';
+import { FOUR_CHANNEL_OVERRIDES } from '../../../fixtures/four-channel-config';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
 
 const cloudWatch = mockClient(CloudWatchClient);
@@ -193,5 +197,51 @@ describe('an HTTP API configured (dependencies.apis[].type http): the High Laten
     }
     expect(errors).toEqual([expect.stringContaining('runbook preflight: Invalid runbook configuration: dependencies.apis.0.id: HTTP API notification-service-api (type http)')]);
     expect(cloudWatch.calls()).toHaveLength(0);
+  });
+});
+
+// Decision 342: where a route's names exceed one event pattern, infra writes several rules; each alarm is checked
+// against the rule that names it. Four channels in the DR region: 25 alarms, the recoveries in two rules (19 + 6).
+describe('four channels in the DR region: the recoveries in two rules', () => {
+  const region = 'us-west-2';
+  const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region, RUNBOOK_CONFIG_JSON: JSON.stringify(FOUR_CHANNEL_OVERRIDES) });
+  const dr = preflightExpectations(config, 'production', region, handlerDeclarations('single-account'));
+  const target = { ...TARGET, region };
+  const arnIn = (name: string): string => `arn:aws:lambda:${region}:${ACCOUNT}:function:${name}`;
+  const live = (): Map<string, MetricAlarm> =>
+    new Map(dr.alarms.map((spec) => [spec.name, { ...(putMetricAlarmInput(spec) as MetricAlarm), AlarmArn: `arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:${spec.name}` }]));
+  /** Every rule as infra writes it: each handler's, each recoveries rule with its own alarms. */
+  const deployedDr = (): Record<string, { alarms: string[]; states?: string[]; target: string }> => ({
+    ...Object.fromEntries(dr.handlers.flatMap((h) => h.rules.map((r) => [r.ruleName, { alarms: r.alarmNames, target: arnIn(h.functionName) }]))),
+    ...Object.fromEntries(dr.okRoute.recoveriesRules.map((r) => [r.ruleName, { alarms: r.alarmNames, states: ['OK'], target: arnIn('notification-runbooks-escalate') }])),
+  });
+  const runDr = () => checkRouting(clients(), dr, target, live(), new Map());
+
+  it('expects two recoveries rules of 19 and 6 alarms, and every route PASSes against them', async () => {
+    expect(dr.alarms).toHaveLength(25);
+    expect(dr.okRoute.recoveriesRules.map((r) => [r.ruleName, r.alarmNames.length])).toEqual([
+      ['notification-runbooks-escalate-recoveries', 19],
+      ['notification-runbooks-escalate-recoveries-2', 6],
+    ]);
+    rules(deployedDr());
+    const results = await runDr();
+    expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
+    expect(results.filter((r) => r.check === 'ok-reaches-escalate')).toHaveLength(25);
+    expect(results.filter((r) => r.check === 'ok-reaches-escalate' && r.message.includes('rule notification-runbooks-escalate-recoveries-2 '))).toHaveLength(6);
+  });
+
+  it('the second recoveries rule missing: exactly its 6 alarms FAIL, naming it', async () => {
+    const { 'notification-runbooks-escalate-recoveries-2': _second, ...others } = deployedDr();
+    rules(others);
+    const failed = (await runDr()).filter((r) => r.status !== 'PASS');
+    expect(failed.map((r) => `${r.check} ${r.subject}`)).toEqual(dr.okRoute.recoveriesRules[1]!.alarmNames.map((a) => `ok-reaches-escalate ${a}`));
+    expect(failed[0]?.message).toMatch(/^rule notification-runbooks-escalate-recoveries-2 does not exist: an OK of ".+" never resolves its incident/);
+  });
+
+  it('one deployed recoveries rule listing all 25 (what EventBridge would refuse) does not pass for the second', async () => {
+    const all = { alarms: dr.okRoute.recoveriesRules.flatMap((r) => r.alarmNames), states: ['OK'], target: arnIn('notification-runbooks-escalate') };
+    const { 'notification-runbooks-escalate-recoveries-2': _second, ...others } = deployedDr();
+    rules({ ...others, 'notification-runbooks-escalate-recoveries': all });
+    expect((await runDr()).filter((r) => r.status !== 'PASS').map((r) => r.subject)).toEqual(dr.okRoute.recoveriesRules[1]!.alarmNames);
   });
 });
