@@ -126,7 +126,7 @@ function markHidden(text: string, points: ReadonlyArray<{ run: number; at: numbe
  * alone. A run beside a secret stays a space, so the secret stays a word of its own for the masks' word boundaries
  * (decision 326), as does one between a label and its value (the label is not hidden). A word that a run glues to a
  * secret whose value runs on (a token's tail, an email's local part) is one word to a reader, and is hidden with it:
- * more hidden, never less (decision 343).
+ * more hidden, never less (decision 342).
  */
 function joinSplitSecrets(folded: string): string {
   if (!HAS_UNSEEN_RUN.test(folded)) return folded;
@@ -189,7 +189,7 @@ export const MEMO_TEXTS = 256;
  * Made one line first, then masked: the masks see the text as it will be shown, so a secret beside an ANSI colour code, a
  * zero-width character or a NUL is masked like any other (review 20a R20-3: masked first, `\b` and the value classes
  * did not match across those characters, which oneLine then turned into spaces, showing the secret). Before that, the
- * runs of them that stand inside a secret are taken out (joinSplitSecrets, decision 343), so a split secret is masked whole.
+ * runs of them that stand inside a secret are taken out (joinSplitSecrets, decision 342), so a split secret is masked whole.
  */
 const maskedOneLine = (text: string): string => maskSecrets(oneLineOf(unseenAsSpaces(joinSplitSecrets(text.normalize('NFKC')))));
 const maskedLine = textMemo(maskedOneLine, MEMO_TEXTS);

@@ -179,7 +179,7 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim 
 // SDK's retry is refused by B's own item. B cannot know A's intent: planning afresh would add a second step to the one A
 // made (scale-consumers + stepConcurrency, raise-lambda-memory one more memory step, scale-up-database one more rung;
 // the guardrails let this incident's own reservation through). B changes nothing and escalates, saying why. The check
-// is in the shared pipeline, before any row's plan; each alarm row proves it on its own change (decision 343).
+// is in the shared pipeline, before any row's plan; each alarm row proves it on its own change (decision 340).
 // Each row is given room for a second step, so that only the check holds it back (planted: the check off -> 2 changes):
 // without it, raise-lambda-memory's corroboration (a REPORT line at the current MemorySize) and staging's two-rung ladder
 // would hold it back on their own. The room is a real situation: the function ran out of memory again at its new size
