@@ -274,49 +274,185 @@ const NETWORK_KEYS = ['aws:sourceip', 'aws:sourcevpc', 'aws:sourcevpce'];
 export function cidrPrefix(value: string): { family: 4 | 6; prefix: number } | undefined {
   const [address = '', prefix, ...more] = value.trim().split('/');
   const family = isIP(address);
-  if ((family !== 4 && family !== 6) || more.length > 0) return undefined;
+  // A zone index (fe80::1%eth0) names an interface of the host, no address a call carries: none.
+  if ((family !== 4 && family !== 6) || more.length > 0 || address.includes('%')) return undefined;
   const max = family === 4 ? 32 : 128;
   if (prefix === undefined) return { family, prefix: max };
   if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return undefined;
   return { family, prefix: Number(prefix) };
 }
 
-/**
- * Pure: is a CIDR so wide that strangers surely hold addresses in it: IPv4 /0 to /8 (a /8 is a former class A, like
- * 3.0.0.0/8, where anyone's EC2 instance gets an address), IPv6 /0 to /32 (a /32 is what a registry allocates one
- * provider, for all its customers). Decision 344.
- */
-export function wideCidr(value: string): boolean {
-  const cidr = cidrPrefix(value);
-  return cidr === undefined || cidr.prefix <= (cidr.family === 4 ? 8 : 32);
+/** Pure: an IPv4 address's 32 bits. */
+function ipv4Bits(address: string): bigint {
+  return address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
 }
 
-const EQUALS = ['StringEquals', 'StringEqualsIgnoreCase', 'StringLike'];
-const NOT_EQUALS = ['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike'].flatMap((o) => [o, `${o}IfExists`]);
+/** Pure: an IPv6 address's 128 bits ("::" expanded, a dotted IPv4 tail read as its two groups). */
+function ipv6Bits(address: string): bigint {
+  let text = address;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted?.[1] !== undefined) {
+    const v4 = ipv4Bits(dotted[1]);
+    text = `${text.slice(0, -dotted[1].length)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const before = head === '' ? [] : head.split(':');
+  const after = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? before : [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
+  return groups.reduce((acc, group) => (acc << 16n) | BigInt(parseInt(group, 16)), 0n);
+}
+
+/** An inclusive range of addresses in one 128-bit space, IPv4 as its IPv4-mapped IPv6 form (::ffff:a.b.c.d). */
+interface Span {
+  lo: bigint;
+  hi: bigint;
+}
+
+/** Pure: the addresses a CIDR or bare address covers (host bits masked off, as a network), or undefined if it is none. */
+export function cidrSpan(value: string): Span | undefined {
+  const cidr = cidrPrefix(value);
+  if (cidr === undefined) return undefined;
+  const address = value.trim().split('/')[0] ?? '';
+  const bits = BigInt((cidr.family === 4 ? 32 : 128) - cidr.prefix);
+  const base = cidr.family === 4 ? MAPPED.lo | ipv4Bits(address) : ipv6Bits(address);
+  const host = (1n << bits) - 1n;
+  return { lo: base & ~host, hi: (base & ~host) | host };
+}
+
+const spanOf = (cidr: string): Span => cidrSpan(cidr) ?? { lo: 0n, hi: -1n };
+/** IPv4 itself, as IPv4-mapped IPv6 (::ffff:0:0/96). */
+const MAPPED: Span = { lo: 0xffff00000000n, hi: 0xffffffffffffn };
+/**
+ * IPv6 prefixes standing for the IPv4 address in their last 32 bits (decision 352): IPv4-compatible (::/96, deprecated)
+ * and NAT64's well-known prefix (64:ff9b::/96). A range in them is judged as the IPv4 addresses it stands for.
+ */
+const EMBEDS_IPV4: readonly Span[] = [{ lo: 0n, hi: 0xffffffffn }, spanOf('64:ff9b::/96')];
+/**
+ * IPv6 prefixes whose addresses anyone may hold, however narrow the range (decision 352): Teredo (2001::/32, a tunnel
+ * any IPv4 host opens through a public relay) and NAT64's local-use prefix (64:ff9b:1::/48, IPv4 embedded where each
+ * operator chooses). A range overlapping one confines no one.
+ */
+const ANYONES: readonly Span[] = [spanOf('2001::/32'), spanOf('64:ff9b:1::/48')];
+/**
+ * Addresses no call carries as aws:SourceIp (decision 352): it is the caller's public address, and absent for a call
+ * through a VPC endpoint (IAM: aws:SourceIp availability; "only public IP addresses or ranges are supported"). RFC 1918,
+ * shared address space (100.64.0.0/10, a carrier's side of its NAT), loopback, link-local, IPv6 loopback, link-local
+ * and unique local (fc00::/7).
+ */
+const NOT_PUBLIC: readonly Span[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '::1/128', 'fe80::/10', 'fc00::/7'].map(spanOf);
+
+/** At most this many public addresses confine a stranger (decision 352): one IPv4 /24, one IPv6 /56 (what AWS gives a VPC). */
+export const CONFINING_IPV4 = 256n;
+export const CONFINING_IPV6 = 1n << 72n;
+
+/** Pure: `spans` merged (sorted, overlapping or adjacent ones joined). */
+function merged(spans: readonly Span[]): Span[] {
+  const out: Span[] = [];
+  for (const s of [...spans].sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0))) {
+    const last = out[out.length - 1];
+    if (last !== undefined && s.lo <= last.hi + 1n) last.hi = s.hi > last.hi ? s.hi : last.hi;
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+/** Pure: how many addresses of `spans` (merged) lie inside `within`. */
+function countWithin(spans: readonly Span[], within: Span): bigint {
+  return spans.reduce((n, s) => {
+    const lo = s.lo > within.lo ? s.lo : within.lo;
+    const hi = s.hi < within.hi ? s.hi : within.hi;
+    return hi >= lo ? n + hi - lo + 1n : n;
+  }, 0n);
+}
+
+/** Pure: `spans` less every address of `cut`. */
+function without(spans: readonly Span[], cut: readonly Span[]): Span[] {
+  let left = merged(spans);
+  for (const c of cut) {
+    left = left.flatMap((s) => {
+      if (c.hi < s.lo || c.lo > s.hi) return [s];
+      return [...(c.lo > s.lo ? [{ lo: s.lo, hi: c.lo - 1n }] : []), ...(c.hi < s.hi ? [{ lo: c.hi + 1n, hi: s.hi }] : [])];
+    });
+  }
+  return left;
+}
 
 /**
- * Pure: the networks a Condition entry confines a stranger to, in words ("aws:SourceIp 203.0.113.0/24"), or undefined
- * when it confines no one (decision 344). A stranger cannot choose its public address, VPC or VPC endpoint: it must
- * hold a host there. In an Allow: IpAddress aws:SourceIp of CIDRs none of them wide (wideCidr), or StringEquals
- * aws:SourceVpc / aws:SourceVpce of named ids (vpc-..., vpce-..., no wildcard). In a Deny (the stranger outside them
- * refused): NotIpAddress aws:SourceIp, StringNotEquals aws:SourceVpc / aws:SourceVpce, with or without IfExists (a
- * missing key then holds: refused too). Not confining: IfExists in an Allow (a call through a VPC endpoint carries no
- * aws:SourceIp, so it passes), a negation in an Allow, a wide CIDR, a wildcard, a policy variable, and aws:VpcSourceIp
- * alone (a VPC's addresses: any account may build a VPC with that range; IAM pairs it with aws:SourceVpc).
+ * What a list of aws:SourceIp values reaches, judged on their UNION (decision 352; 344 judged each CIDR alone, so
+ * 512 /9s or two /9s of 10/8 passed as narrow): the public IPv4 and IPv6 addresses it covers (overlaps merged; an IPv6
+ * form of IPv4 counted as IPv4; private ranges left out), or `anyone` when a value is no CIDR (fail closed) or a range
+ * overlaps a prefix anyone may hold (Teredo, NAT64 local-use).
+ */
+export interface SourceIpReach {
+  anyone: boolean;
+  publicIpv4: bigint;
+  publicIpv6: bigint;
+}
+
+/** Pure: SourceIpReach of `cidrs`. */
+export function sourceIpReach(cidrs: readonly string[]): SourceIpReach {
+  const spans = cidrs.map(cidrSpan);
+  if (spans.some((s) => s === undefined) || spans.length === 0) return { anyone: true, publicIpv4: 0n, publicIpv6: 0n };
+  const given = spans.filter((s): s is Span => s !== undefined);
+  if (given.some((s) => ANYONES.some((a) => s.lo <= a.hi && s.hi >= a.lo))) return { anyone: true, publicIpv4: 0n, publicIpv6: 0n };
+  // An IPv6 form of IPv4 (IPv4-compatible, NAT64) also counted as the IPv4 addresses it stands for (IPv6 loopback, ::1,
+  // left out first: it is no IPv4-compatible address).
+  const asIpv4 = without(given, NOT_PUBLIC).flatMap((s) =>
+    EMBEDS_IPV4.flatMap((e) => {
+      const lo = s.lo > e.lo ? s.lo : e.lo;
+      const hi = s.hi < e.hi ? s.hi : e.hi;
+      return hi >= lo ? [{ lo: MAPPED.lo + (lo - e.lo), hi: MAPPED.lo + (hi - e.lo) }] : [];
+    }),
+  );
+  const reach = without([...given, ...asIpv4], NOT_PUBLIC);
+  const publicIpv4 = countWithin(reach, MAPPED);
+  return { anyone: false, publicIpv4, publicIpv6: countWithin(reach, { lo: 0n, hi: (1n << 128n) - 1n }) - publicIpv4 };
+}
+
+/**
+ * Pure: the words a confining aws:SourceIp list is named with in a WARN, or undefined when it confines no stranger
+ * (decision 352): its public addresses, merged, at most CONFINING_IPV4 IPv4 and CONFINING_IPV6 IPv6, each a host
+ * anyone who holds it may call from (a cloud provider rents its addresses to anyone); private ranges alone admit no one.
+ */
+export function sourceIpConfinement(cidrs: readonly string[]): string | undefined {
+  const reach = sourceIpReach(cidrs);
+  if (reach.anyone || reach.publicIpv4 > CONFINING_IPV4 || reach.publicIpv6 > CONFINING_IPV6) return undefined;
+  if (reach.publicIpv4 === 0n && reach.publicIpv6 === 0n) {
+    return 'private addresses only: aws:SourceIp is the public address a call comes from, and absent from a call through a VPC endpoint, so it admits no caller';
+  }
+  const counted = [
+    ...(reach.publicIpv4 > 0n ? [`${reach.publicIpv4} IPv4`] : []),
+    ...(reach.publicIpv6 > 0n ? [`${powerText(reach.publicIpv6)} IPv6`] : []),
+  ].join(' and ');
+  return `${counted} public address${reach.publicIpv4 + reach.publicIpv6 === 1n ? '' : 'es'}: anyone who holds one is admitted, and a cloud provider's are rented to anyone`;
+}
+
+/** Pure: a count as 2^n when it is a power of two past 2^16, else its digits. */
+function powerText(n: bigint): string {
+  const bits = n.toString(2);
+  return n > 1n << 16n && /^10*$/.test(bits) ? `2^${bits.length - 1}` : n.toString();
+}
+
+
+/**
+ * Pure: the networks a Condition entry confines a stranger to, in words ("aws:SourceIp 203.0.113.0/24 (256 IPv4 public
+ * addresses: ...)"), or undefined when it confines no one (decision 344, amended by 352). A stranger cannot choose its
+ * public address, only hold one: in an Allow, IpAddress aws:SourceIp whose values' union (sourceIpConfinement) is private
+ * ranges only (no call carries one: it admits no caller) or at most 256 public IPv4 and a /56 of IPv6 addresses (whoever
+ * holds one is admitted: a cloud provider rents its ranges to anyone, and preflight cannot know every provider's ranges
+ * offline); in a Deny (the stranger outside refused), NotIpAddress aws:SourceIp of such a union, with or without
+ * IfExists (a missing key then holds: refused too). Not confining: IfExists in an Allow (a call through a VPC endpoint
+ * carries no aws:SourceIp, so it passes), a negation in an Allow, a union past those bounds, a value that is no CIDR, a
+ * policy variable, aws:VpcSourceIp alone (a VPC's addresses: any account may build a VPC with that range), and, since
+ * decision 352, aws:SourceVpc / aws:SourceVpce of any id: nothing in an id says whose VPC or endpoint it is, preflight
+ * reads no VPC (no ec2 permission), and a stranger's VPC, or one shared with a stranger through RAM, admits its hosts.
  */
 export function networkConfinement(operator: string, key: string, value: unknown, effect: 'Allow' | 'Deny'): string | undefined {
-  const k = key.toLowerCase();
   const list = values(value);
-  if (!NETWORK_KEYS.includes(k) || list.length === 0 || list.some((v) => v.includes('${'))) return undefined;
-  if (k === 'aws:sourceip') {
-    const confining = effect === 'Allow' ? operator === 'IpAddress' : operator === 'NotIpAddress' || operator === 'NotIpAddressIfExists';
-    if (!confining || list.some(wideCidr)) return undefined;
-  } else {
-    const confining = effect === 'Allow' ? EQUALS.includes(operator) : NOT_EQUALS.includes(operator);
-    const id = k === 'aws:sourcevpc' ? /^vpc-[0-9a-f]+$/i : /^vpce-[0-9a-f]+$/i;
-    if (!confining || !list.every((v) => id.test(v))) return undefined;
-  }
-  return `${key} ${list.join(', ')}`;
+  if (key.toLowerCase() !== 'aws:sourceip' || list.length === 0 || list.some((v) => v.includes('${'))) return undefined;
+  const confining = effect === 'Allow' ? operator === 'IpAddress' : operator === 'NotIpAddress' || operator === 'NotIpAddressIfExists';
+  const reach = confining ? sourceIpConfinement(list) : undefined;
+  return reach === undefined ? undefined : `${key} ${list.join(', ')} (${reach})`;
 }
 
 /** Pure: does a chosen key name a network (aws:SourceIp, aws:VpcSourceIp, ...) without confining it (the FAIL says how to)? */
@@ -727,7 +863,7 @@ export async function judgeServiceGrant(
             : '';
       const ordered = granted.filter((a) => outcome.allowed.includes(a));
       const wide = outcome.chosen.some(networkKey)
-        ? '; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids'
+        ? `; a network confines it only as IpAddress aws:SourceIp of private ranges, or of public ones covering at most ${CONFINING_IPV4} IPv4 and a /56 of IPv6 addresses in all (still a WARN: whoever holds such an address, rented from a cloud provider, is admitted); aws:SourceVpc and aws:SourceVpce name no account, so they confine no stranger: name the principals instead`
         : '';
       const meets = outcome.chosen.length > 0 ? `, meeting its Condition on ${outcome.chosen.join(', ')} itself (a key the caller sets, or the time${wide})` : '';
       const outside = outcome.outside.length > 0 ? `, stepping outside ${outcome.outside.join(' and ')}` : '';
@@ -779,7 +915,7 @@ export async function judgeServiceGrant(
     // Refused only because AWS lacked a key preflight cannot set: not judged, so not passed (fail closed: R20-20).
     else if (unjudged.size > 0) open.push({ text: `${f.text} (a Condition on ${[...unjudged].join(', ')}, which preflight cannot judge for a stranger: iam:SimulateCustomPolicy lacked it)`, calls: granted });
     // Admitted only from the networks the policy names (decision 344): reachable by whoever holds a host there, a WARN.
-    else if (fencedIn !== undefined) report(f, fencedIn.calls, ` (reachable only from the networks it names, ${fencedIn.networks.join(' and ')}, whose hosts must be ours: from there ${fencedIn.text})`);
+    else if (fencedIn !== undefined) report(f, fencedIn.calls, ` (reachable only from the networks it names, ${fencedIn.networks.join(' and ')}: from there ${fencedIn.text})`);
     else report(f, granted, f.conditional ? ' (under a Condition)' : ' (refused for every stranger tried: a Deny of the policy applies)');
   }
   if (open.length > 0) return openVerdict(open);

