@@ -7,6 +7,7 @@ import { alarmSpecs } from '../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../shared/config/load-config';
 import { InvalidInputError } from '../shared/errors';
 import { parseAlarmEvent } from '../shared/events/alarm-event';
+import { changeStep } from '../shared/pipeline/change-step';
 import { buildPipeline } from '../shared/pipeline/create-alarm-handler';
 import { previewPlaybook } from '../shared/pipeline/run-playbook';
 import type { Decision } from '../shared/pipeline/types';
@@ -100,7 +101,7 @@ export async function planCommand(options: PlanOptions): Promise<number> {
       event = await eventForAlarm(options.alarm ?? '', runtime);
     }
     const playbook = choosePlaybook(event, options.handler, runtime);
-    const pipeline = buildPipeline({ playbook: playbook as Parameters<typeof buildPipeline>[0]['playbook'] });
+    const pipeline = buildPipeline({ playbook: playbook as Parameters<typeof buildPipeline>[0]['playbook'], changes: changeStep });
     const decision: Decision = await previewPlaybook(pipeline, event);
     console.log(options.json ? JSON.stringify(decision, null, 2) : renderDecision(decision));
     // The preview says what would happen under -e's policy; say when nothing ties this account to that environment,

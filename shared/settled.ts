@@ -25,3 +25,8 @@ export function settle<T>(read: Promise<T>): Promise<PromiseSettledResult<T>> {
     (reason: unknown) => ({ status: 'rejected', reason }),
   );
 }
+
+/** Every value, or the first failure (in the order given) thrown once all have settled. */
+export function settledValues<T extends readonly unknown[]>(results: { [K in keyof T]: PromiseSettledResult<T[K]> }): T {
+  return results.map((result) => settledValue(result as PromiseSettledResult<unknown>)) as unknown as T;
+}

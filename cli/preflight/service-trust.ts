@@ -323,25 +323,25 @@ const spanOf = (cidr: string): Span => cidrSpan(cidr) ?? { lo: 0n, hi: -1n };
 /** IPv4 itself, as IPv4-mapped IPv6 (::ffff:0:0/96). */
 const MAPPED: Span = { lo: 0xffff00000000n, hi: 0xffffffffffffn };
 /**
- * IPv6 prefixes standing for the IPv4 address in their last 32 bits (decision 352): IPv4-compatible (::/96, deprecated)
+ * IPv6 prefixes standing for the IPv4 address in their last 32 bits (decision 353): IPv4-compatible (::/96, deprecated)
  * and NAT64's well-known prefix (64:ff9b::/96). A range in them is judged as the IPv4 addresses it stands for.
  */
 const EMBEDS_IPV4: readonly Span[] = [{ lo: 0n, hi: 0xffffffffn }, spanOf('64:ff9b::/96')];
 /**
- * IPv6 prefixes whose addresses anyone may hold, however narrow the range (decision 352): Teredo (2001::/32, a tunnel
+ * IPv6 prefixes whose addresses anyone may hold, however narrow the range (decision 353): Teredo (2001::/32, a tunnel
  * any IPv4 host opens through a public relay) and NAT64's local-use prefix (64:ff9b:1::/48, IPv4 embedded where each
  * operator chooses). A range overlapping one confines no one.
  */
 const ANYONES: readonly Span[] = [spanOf('2001::/32'), spanOf('64:ff9b:1::/48')];
 /**
- * Addresses no call carries as aws:SourceIp (decision 352): it is the caller's public address, and absent for a call
+ * Addresses no call carries as aws:SourceIp (decision 353): it is the caller's public address, and absent for a call
  * through a VPC endpoint (IAM: aws:SourceIp availability; "only public IP addresses or ranges are supported"). RFC 1918,
  * shared address space (100.64.0.0/10, a carrier's side of its NAT), loopback, link-local, IPv6 loopback, link-local
  * and unique local (fc00::/7).
  */
 const NOT_PUBLIC: readonly Span[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '::1/128', 'fe80::/10', 'fc00::/7'].map(spanOf);
 
-/** At most this many public addresses confine a stranger (decision 352): one IPv4 /24, one IPv6 /56 (what AWS gives a VPC). */
+/** At most this many public addresses confine a stranger (decision 353): one IPv4 /24, one IPv6 /56 (what AWS gives a VPC). */
 export const CONFINING_IPV4 = 256n;
 export const CONFINING_IPV6 = 1n << 72n;
 
@@ -378,7 +378,7 @@ function without(spans: readonly Span[], cut: readonly Span[]): Span[] {
 }
 
 /**
- * What a list of aws:SourceIp values reaches, judged on their UNION (decision 352; 344 judged each CIDR alone, so
+ * What a list of aws:SourceIp values reaches, judged on their UNION (decision 353; 344 judged each CIDR alone, so
  * 512 /9s or two /9s of 10/8 passed as narrow): the public IPv4 and IPv6 addresses it covers (overlaps merged; an IPv6
  * form of IPv4 counted as IPv4; private ranges left out), or `anyone` when a value is no CIDR (fail closed) or a range
  * overlaps a prefix anyone may hold (Teredo, NAT64 local-use).
@@ -411,7 +411,7 @@ export function sourceIpReach(cidrs: readonly string[]): SourceIpReach {
 
 /**
  * Pure: the words a confining aws:SourceIp list is named with in a WARN, or undefined when it confines no stranger
- * (decision 352): its public addresses, merged, at most CONFINING_IPV4 IPv4 and CONFINING_IPV6 IPv6, each a host
+ * (decision 353): its public addresses, merged, at most CONFINING_IPV4 IPv4 and CONFINING_IPV6 IPv6, each a host
  * anyone who holds it may call from (a cloud provider rents its addresses to anyone); private ranges alone admit no one.
  */
 export function sourceIpConfinement(cidrs: readonly string[]): string | undefined {
@@ -436,7 +436,7 @@ function powerText(n: bigint): string {
 
 /**
  * Pure: the networks a Condition entry confines a stranger to, in words ("aws:SourceIp 203.0.113.0/24 (256 IPv4 public
- * addresses: ...)"), or undefined when it confines no one (decision 344, amended by 352). A stranger cannot choose its
+ * addresses: ...)"), or undefined when it confines no one (decision 344, amended by 353). A stranger cannot choose its
  * public address, only hold one: in an Allow, IpAddress aws:SourceIp whose values' union (sourceIpConfinement) is private
  * ranges only (no call carries one: it admits no caller) or at most 256 public IPv4 and a /56 of IPv6 addresses (whoever
  * holds one is admitted: a cloud provider rents its ranges to anyone, and preflight cannot know every provider's ranges
@@ -444,7 +444,7 @@ function powerText(n: bigint): string {
  * IfExists (a missing key then holds: refused too). Not confining: IfExists in an Allow (a call through a VPC endpoint
  * carries no aws:SourceIp, so it passes), a negation in an Allow, a union past those bounds, a value that is no CIDR, a
  * policy variable, aws:VpcSourceIp alone (a VPC's addresses: any account may build a VPC with that range), and, since
- * decision 352, aws:SourceVpc / aws:SourceVpce of any id: nothing in an id says whose VPC or endpoint it is, preflight
+ * decision 353, aws:SourceVpc / aws:SourceVpce of any id: nothing in an id says whose VPC or endpoint it is, preflight
  * reads no VPC (no ec2 permission), and a stranger's VPC, or one shared with a stranger through RAM, admits its hosts.
  */
 export function networkConfinement(operator: string, key: string, value: unknown, effect: 'Allow' | 'Deny'): string | undefined {

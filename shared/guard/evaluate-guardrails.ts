@@ -104,17 +104,6 @@ export function evaluateGuardrails(input: GuardInput): GuardVerdict {
 }
 
 /**
- * The state an incident plans from: the state table's, except where the incident's own earlier attempt already reserved
- * its change (a retry): then the state that reservation replaced, with the facts learned since. A restore's reservation
- * clears the baseline it restores to, so a retry planning from it found nothing to restore (decision 110).
- */
-export function planningState(state: ResourceState | undefined, incidentKey: string): ResourceState | undefined {
-  if (!state || state.lastIncidentKey !== incidentKey || !state.reservedFrom) return state;
-  const { learned: _learned, ...before } = state.reservedFrom;
-  return { ...before, ...(state.learned ? { learned: state.learned } : {}), version: state.version };
-}
-
-/**
  * The resource's state after a change is applied: baseline kept or cleared, change time recorded, and the state it
  * replaces kept beside it (reservedFrom) for a retry of the same incident to plan from.
  */

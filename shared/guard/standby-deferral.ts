@@ -1,14 +1,15 @@
 // Pure: in a DR region that does not serve, a changing row's alarm on the same metric as one of the standby watch's alarms
-// defers to it, so one backlog is one incident and one page (decision 158). No SDK, no clock, no env.
+// defers to it, so one backlog is one incident and one page (decision 158). No SDK, no clock, no env. The pipeline loads it
+// on first use, only where mayDeferToStandby (standby-deferral-when.ts) says a deferral is possible (decision 352).
 import { alarmSpecsOf, restoreSignalNamed, type AlarmSpec } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
 import type { EnvironmentName } from '../config/schema';
 import type { AlarmStateChange } from '../events/alarm-event';
 import { primaryMetric } from '../events/primary-metric';
 import type { RegionServing } from './region-serving';
+import { mayDeferToStandby, STANDBY_ROW } from './standby-deferral-when';
 
-/** The troubleshooting row of the DR region's standby watch (handler watch-standby). */
-export const STANDBY_ROW = 'dr-standby';
+export { STANDBY_ROW } from './standby-deferral-when';
 
 export interface StandbyDeferral {
   /** The standby watch's handler, which reports the same signal. */
@@ -68,8 +69,7 @@ function standbyAndOthers(config: RuntimeConfig['config'], environment: Environm
  * signal (the low-water alarm on the same metric, decision 185): a drained queue is nothing the standby watch reports.
  */
 export function standbyDeferral({ runtime, event, row, playbook, serving }: StandbyDeferralInput): StandbyDeferral | undefined {
-  if (runtime.regionRole !== 'dr' || row === STANDBY_ROW || event.state.value !== 'ALARM') return undefined;
-  if (serving === undefined || serving.serving || serving.unread) return undefined;
+  if (!mayDeferToStandby(runtime, event, row, serving)) return undefined;
   const metric = primaryMetric(event);
   if (!metric?.namespace || !metric.metricName) return undefined;
   const { standby, others } = standbyAndOthers(runtime.config, runtime.environment, runtime.region);

@@ -6,13 +6,12 @@ import type { Context } from 'aws-lambda';
 import { AccountClients, accountOfArn, accountOfRawEvent, crossAccountSettings, incidentKeyOfRawEvent } from '../aws/account-clients';
 import { AlarmStateReader } from '../aws/alarm-state-reader';
 import { clientConfig, withCachedMiddleware, type SdkClientConfig } from '../aws/client-config';
-import { lazy } from '../aws/lazy-client';
 import { systemClock, type Clock } from '../clock';
 import { loadRuntimeConfig, type RuntimeConfig } from '../config/load-config';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../config/names';
 import { runPlaybook, type PipelineDeps, type PipelineServices } from './run-playbook';
+import type { ChangeStep } from './change-step';
 import type { Decision, Playbook, ResourceRef } from './types';
-import { oneTimeScheduleModule, VerifyScheduler } from './verify-scheduler';
 import { createRecordingServices } from './recording-services';
 import type { RegionServingSource } from './region-serving-source';
 
@@ -29,6 +28,11 @@ export interface AlarmHandlerOptions<Clients, Target extends { resource: Resourc
   clock?: Clock;
   /** Replace the pipeline services (tests). */
   services?: Partial<PipelineServices>;
+  /**
+   * The change step (shared/pipeline/change-step.ts), given by the handler of a row that changes something, so that it is
+   * read at init like the rest of its decision path; a playbook that never plans a change leaves it out (decision 352).
+   */
+  changes?: ChangeStep;
 }
 
 export type AlarmHandler = (event: unknown, context?: Partial<Context>) => Promise<Decision>;
@@ -77,15 +81,15 @@ export function buildPipeline<Clients, Target extends { resource: ResourceRef },
     ...createRecordingServices(runtime, sdkConfig, logger, metrics, options.services),
     alarms: options.services?.alarms ?? accounts.ownClients().alarms,
     ...(ownServing ? { regionServing: ownServing } : {}),
-    // The health check is scheduled where the automation runs (like its claims and audit), for rows that change something.
-    // Scheduler is needed only after a change: its client loads then (a chunk of its own), not at every cold start.
+    // The health check is scheduled where the automation runs (like its claims and audit), for rows that change something:
+    // by the change step, which builds its scheduler (Scheduler's client loads after a change, a chunk of its own).
     ...(options.services?.verifier
       ? { verifier: options.services.verifier }
-      : options.playbook.health
-        ? { verifier: new VerifyScheduler(lazy(async () => (await oneTimeScheduleModule()).schedulerClient(sdkConfig)), env, runtime.region) }
+      : options.playbook.health && options.changes
+        ? { verifier: options.changes.healthCheckScheduler(sdkConfig, env, runtime.region) }
         : {}),
   };
-  return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics, accounts };
+  return { playbook: options.playbook, clients, services, runtime, clock, logger, metrics, accounts, ...(options.changes ? { changes: options.changes } : {}) };
 }
 
 export function createAlarmHandler<Clients, Target extends { resource: ResourceRef }, Observation, Change>(

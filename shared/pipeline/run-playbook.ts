@@ -1,25 +1,26 @@
 // The playbook pipeline: parse -> re-read alarm (bind the event's metrics) -> claim -> observe -> plan -> guard -> apply -> verify -> record -> report.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { classifyAwsError, errorName } from '../aws/classify-error';
+import { errorName } from '../aws/classify-error';
 import { staleReason, unjudgedReason, type AlarmStateReader, type CurrentAlarmState } from '../aws/alarm-state-reader';
 import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
-import { InvalidInputError, PermanentError, TransientError } from '../errors';
+import { InvalidInputError } from '../errors';
 import { parseAlarmEvent, refuseForeignAccount, type AlarmStateChange } from '../events/alarm-event';
 import { replayBeyondRecordsReason } from '../events/replay-age';
-import { evaluateGuardrails, nextResourceState, planningState } from '../guard/evaluate-guardrails';
+import { planningState } from '../guard/planning-state';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { RegionServing } from '../guard/region-serving';
-import { standbyDeferral } from '../guard/standby-deferral';
+import { mayDeferToStandby } from '../guard/standby-deferral-when';
 import type { DecisionReporter } from '../report/decision-reporter';
 import { isProjectRunbook } from '../report/project-runbook';
-import type { IncidentStore, ResourceState } from '../state/incident-store';
+import type { IncidentStore } from '../state/incident-store';
 import { claimKeyOf, parseChangeIntent } from '../state/state-records';
-import { metricWindow } from '../playbooks/metric-window';
 import { runUnderClaim, type HeldClaim } from './incident-protocol';
 import { handlerTrustFacts, inDefinitionOrder, refuseUnwatchedAlarm, unboundMetrics, type UnboundMetrics } from './alarm-binding';
 import { handledDuplicateReason, type Decision, type HealthReading, type ManualRunbook, type Plan, type Playbook, type PlaybookContext, type ResourceRef } from './types';
-import type { VerifyChangeInput } from './verify-change-plan';
+import { lazy } from '../aws/lazy-client';
+import { settle, settledValue, settledValues } from '../settled';
+import type { ChangeStep } from './change-step';
 import type { HealthCheckScheduler } from './verify-scheduler';
 
 export interface PipelineServices {
@@ -49,6 +50,20 @@ export interface PipelineDeps<Clients, Target extends { resource: ResourceRef },
    * region (alarm-binding.ts). Given only where a test's playbook is no row of the configuration.
    */
   watchedAlarms?: ReadonlySet<string>;
+  /**
+   * The change step (change-step.ts): given by whoever runs a playbook that can plan a change (the changing rows'
+   * handlers, the CLI, tests), so that a handler whose playbook only diagnoses does not bundle it (decision 352).
+   */
+  changes?: ChangeStep;
+}
+
+/** The DR standby deferral's comparison of the region's alarms (decision 158), loaded once on first use (decision 352). */
+const standbyDeferralModule = lazy(() => import('../guard/standby-deferral'));
+
+/** The change step given; a change planned without one is a wiring fault, thrown as such (nothing changed). */
+function changeStepOf(deps: { playbook: { name: string }; changes?: ChangeStep }): ChangeStep {
+  if (!deps.changes) throw new Error(`${deps.playbook.name} planned a change, but its pipeline was given no change step (createAlarmHandler's changes)`);
+  return deps.changes;
 }
 
 /**
@@ -56,7 +71,7 @@ export interface PipelineDeps<Clients, Target extends { resource: ResourceRef },
  * the record verify-change judges and reverts from (verify-change-plan.ts `healthCheckOfRecord`): the target and the
  * alarm, and, once the change is in place, the health check's starting point.
  */
-interface Intent<Change> {
+export interface Intent<Change> {
   change: Change;
   direction: 'scale-up' | 'restore';
   before: Record<string, unknown>;
@@ -376,12 +391,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
 
   // A retry after a crash between apply and record: the change is already there; finish recording it.
   if (previousIntent && playbook.isApplied(observation, previousIntent.change)) {
-    const after = await playbook.verify(ctx, target, previousIntent.change);
-    const applied = { before: previousIntent.before, after, blastRadius: previousIntent.blastRadius };
-    // The attempt that applied it may have died before scheduling its health check: scheduling again is a no-op.
-    const checked = await withHealthCheck(deps, ctx, claim, target, { ...previousIntent, target: recorded, alarm: alarmOf(event) });
-    if ('failed' in checked) return decide({ ...applied, ...checked.failed });
-    return decide({ outcome: 'applied', reason: `${previousIntent.summary} (applied by an earlier attempt, recorded on retry)`, ...applied, ...checked });
+    return changeStepOf(deps).finishAppliedChange(deps, { ctx, event, target, recorded, claim, previousIntent, decide });
   }
 
   const resourceState = settledValue(stateRead);
@@ -405,13 +415,11 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   // A DR region that does not serve: an alarm the standby watch also watches (the replicated queue's depth) is its to
   // report, so one backlog is one incident and one page (decision 158). Recorded and reported like any decision, with
   // what was planned; the escalation records it on the standby watch's incident.
-  const deferral = standbyDeferral({
-    runtime,
-    event,
-    row: playbook.row,
-    playbook: playbook.name,
-    serving: servingRead.status === 'fulfilled' ? servingRead.value : undefined,
-  });
+  // Its module is loaded only where a deferral is possible (a DR region that does not serve, another row's ALARM).
+  const serving = servingRead.status === 'fulfilled' ? servingRead.value : undefined;
+  const deferral = mayDeferToStandby(runtime, event, playbook.row, serving)
+    ? (await standbyDeferralModule()).standbyDeferral({ runtime, event, row: playbook.row, playbook: playbook.name, serving })
+    : undefined;
   if (deferral) {
     return decide({
       outcome: 'skipped',
@@ -433,87 +441,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
     });
   }
 
-  // A change, on an alarm in the event's state but with no answer to when it got there: it could be made for a state
-  // change a newer one superseded, and skipping would be silent. Not made; a person is told why (decision 144), under a
-  // cause of its own whose next step is the alarm's history, not a re-run (decision 167). A plan
-  // that changes nothing (a diagnosis, an escalation, a skip) went out above as it was.
-  const unjudged = unjudgedReason(event.alarmName, event.state, alarm);
-  if (unjudged) return decide({ outcome: 'escalate', reason: `${unjudged} (planned: ${plan.summary})`, escalation: { cause: 'alarm-time-unknown' } });
-
-  const planned = { before: plan.before, after: plan.after, blastRadius: plan.blastRadius };
-  const manual = plan.runbook ? { runbook: plan.runbook } : {};
-  const nowSeconds = Math.floor(clock.now().getTime() / 1000);
-  const verdict = evaluateGuardrails({
-    direction: plan.direction,
-    row: playbook.row,
-    runtime,
-    resourceState,
-    nowSeconds,
-    killSwitch: settledValue(killSwitchRead),
-    incidentKey: event.incidentKey,
-    ...(servingRead.status === 'fulfilled' && servingRead.value ? { regionServing: servingRead.value } : {}),
-  });
-  // What the plan noted, and in a DR region that serves, what said so go with the decision (a change there is the
-  // failover's consequence).
-  const servingFindings = runtime.regionRole === 'dr' && servingRead.status === 'fulfilled' && servingRead.value?.serving ? [`${runtime.region} (DR region) ${servingRead.value.reason}`] : [];
-  const notedFindings = [...(plan.findings ?? []), ...servingFindings];
-  const serving = notedFindings.length > 0 ? { findings: notedFindings } : {};
-  if (verdict.action === 'retry') {
-    // The kill switch could not be read (decision 173). Thrown before the intent and the reservation are written, so
-    // nothing is changed or spent; runUnderClaim gives the incident's claim back and Lambda retries the event, which
-    // decides once the switch answers. A preview says what a real run would do.
-    if (claim === undefined) return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: ${verdict.reason}`, ...planned, ...serving, dryRun: true });
-    throw new TransientError(`${playbook.name}: ${verdict.reason} (planned: ${plan.summary})`);
-  }
-  if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, ...serving, dryRun: true });
-  if (verdict.action === 'block') {
-    return decide({
-      outcome: 'escalate',
-      reason: `${plan.summary} — blocked: ${verdict.reason}${plan.runbook ? ` (${plan.runbook.documentName})` : ''}`,
-      // Approval is not a fault: the change is wanted, a person runs the document that makes it.
-      escalation: { cause: verdict.guardrail === 'approval-required' ? 'approval-required' : 'guardrail', guardrail: verdict.guardrail },
-      ...planned,
-      ...manual,
-      ...serving,
-    });
-  }
-
-  if (claim === undefined) {
-    return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: the automation would apply this now`, ...planned, ...serving, dryRun: true });
-  }
-  const intent: Intent<Change> = { change: plan.change, direction: plan.direction, summary: plan.summary, ...planned, target: recorded, alarm: alarmOf(event) };
-  // Intent and reservation are independent conditional writes, both made before the change: either failing throws
-  // and nothing is applied. An intent without its reservation, or a reservation without its intent, is what a crash
-  // between the two always left; the retry re-plans, and a reservation this incident made does not hold it back.
-  // The health signal's reading before the change goes with them (it is read now, settled after the change).
-  const healthBefore = settle(readHealthBefore(deps, ctx, target, intent));
-  settledValues(
-    await Promise.allSettled([
-      claim.recordIntent(intent),
-      services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey)),
-    ]),
-  );
-  try {
-    await playbook.apply(ctx, target, plan.change);
-  } catch (error) {
-    // A permanent failure leaves the resource as it was (apply undoes its own earlier steps): give the reservation
-    // back, so no cooldown, budget or baseline is spent on a change that did not happen. What apply learned meanwhile
-    // (ctx.remember) is kept; a reservation someone else has since replaced is left alone.
-    if (classifyAwsError(error, `${playbook.name} apply`) instanceof PermanentError) {
-      await giveBackReservation(services.store, target.resource.arn, plannedFrom, event.incidentKey).catch((giveBackError: unknown) => {
-        deps.logger.error('could not give back the reservation of a change that failed', { error: giveBackError });
-      });
-    }
-    throw error;
-  }
-  const alarmToChangeMs = Math.max(0, clock.now().getTime() - Date.parse(event.state.timestamp));
-  // The read-back and the health check at once. A health check scheduled for a change whose read-back then fails is
-  // refused when it fires: verify-change acts only on a claim completed as applied (verify-change-plan.ts).
-  const [verified, healthChecked] = await Promise.allSettled([playbook.verify(ctx, target, plan.change), withHealthCheck(deps, ctx, claim, target, intent, healthBefore)]);
-  const after = settledValue(verified);
-  const checked = settledValue(healthChecked);
-  if ('failed' in checked) return decide({ ...planned, after, alarmToChangeMs, ...serving, ...checked.failed });
-  return decide({ outcome: 'applied', reason: plan.summary, ...planned, after, alarmToChangeMs, ...serving, ...checked });
+  return changeStepOf(deps).applyPlannedChange(deps, { ctx, event, target, recorded, alarm, claim, plan, resourceState, plannedFrom, killSwitchRead, servingRead, decide });
 }
 
 /** The DR region's serving signal, never rejected: no reader, or a reader that throws, is "not serving" (fails closed). */
@@ -527,115 +455,11 @@ async function readRegionServing(services: PipelineServices, account: string): P
 }
 
 /**
- * After an applied change (not a restore), for a row with a health signal: reads the signal over the window before the change and
- * schedules verify-change one window later (a Lambda cannot wait that long). A transient failure is thrown (the retry
- * finds the change applied and schedules again); any other failure escalates: a change nobody watches is not left silent.
- */
-async function withHealthCheck<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
-  deps: PipelineDeps<Clients, Target, Observation, Change>,
-  ctx: PlaybookContext<Clients>,
-  claim: HeldClaim<Intent<Change>> | undefined,
-  target: Target,
-  intent: Intent<Change>,
-  /** The reading taken just before the change was applied; without it (a retry finishing a change) it is read now. */
-  readBefore?: Promise<PromiseSettledResult<HealthReading | undefined>>,
-): Promise<Pick<Decision, 'healthCheck'> | { failed: Pick<Decision, 'outcome' | 'reason' | 'escalation'> }> {
-  const { playbook, services, runtime, clock } = deps;
-  const { summary } = intent;
-  // A restore puts back the recorded baseline, the state the resource was healthy in: it is not second-guessed.
-  if (!playbook.health || !services.verifier || !claim || intent.direction === 'restore') return {};
-  try {
-    const windowMinutes = runtime.env.verifyChange.verifyWindowMinutes;
-    // A retry finishing a change whose earlier attempt recorded its health check keeps that attempt's time and reading
-    // (review 19 R19-11, decision 314): its intent and its verify-sweep entry are rewritten with the times already there,
-    // so the sweep (decision 304), reading the two apart, never finds one attempt's time beside another's. The reading
-    // kept is also the one taken before the change; a retry could only read the signal after it.
-    const recorded = intent.healthCheck && !Number.isNaN(Date.parse(intent.healthCheck.changedAt)) ? intent.healthCheck : undefined;
-    const before = recorded?.before ?? settledValue(await (readBefore ?? settle(readHealthBefore(deps, ctx, target, intent))));
-    if (!before) return {};
-    const now = clock.now();
-    const changedAt = recorded ? new Date(recorded.changedAt) : now;
-    const dueAt = new Date(changedAt.getTime() + windowMinutes * 60_000);
-    // The health check judges and reverts what is recorded here, on the claim; its schedule carries only the key, so
-    // the two are made at once: a schedule that fires finds the record, or (a failed write, retried) refuses. The check
-    // is listed for the verify sweep with them (decision 293): a schedule Scheduler drops is done by the sweep. A retry
-    // past the recorded due time schedules it a minute on (the check then judges from the record's time, late).
-    const scheduleAt = dueAt.getTime() > now.getTime() ? dueAt : new Date(now.getTime() + 60_000);
-    const input: VerifyChangeInput = { action: 'verify-change', playbook: playbook.name, incidentKey: claim.incidentKey };
-    const [, scheduled] = settledValues(
-      await Promise.allSettled([
-        claim.recordIntent({ ...intent, healthCheck: { changedAt: changedAt.toISOString(), before } }),
-        services.verifier.schedule(input, scheduleAt, { account: intent.alarm.account, about: `${playbook.name}'s change on ${target.resource.id}` }),
-        services.store.recordVerifyDue(playbook.name, claim.incidentKey, dueAt, now),
-      ]),
-    );
-    return { healthCheck: { schedule: scheduled.name, dueAt: dueAt.toISOString(), windowMinutes, signal: playbook.health.signal, before } };
-  } catch (error) {
-    const classified = classifyAwsError(error, `${playbook.name} health check`);
-    if (classified instanceof TransientError) throw classified;
-    return {
-      failed: {
-        outcome: 'escalate',
-        reason: `${summary} — applied, but its health check could not be scheduled: ${classified.message}`,
-        escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
-      },
-    };
-  }
-}
-
-/** The health signal over the window before the change; undefined where no health check follows (no signal, a restore, a preview). */
-async function readHealthBefore<Clients, Target extends { resource: ResourceRef }, Observation, Change>(
-  deps: PipelineDeps<Clients, Target, Observation, Change>,
-  ctx: PlaybookContext<Clients>,
-  target: Target,
-  intent: Intent<Change>,
-): Promise<HealthReading | undefined> {
-  const { playbook, services, runtime, clock } = deps;
-  if (!playbook.health || !services.verifier || intent.direction === 'restore') return undefined;
-  return playbook.health.read(ctx, target, intent.change, metricWindow(clock.now(), runtime.env.verifyChange.verifyWindowMinutes));
-}
-
-/** A promise's outcome, kept: no rejection goes unhandled while other work runs. */
-function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  return promise.then(
-    (value) => ({ status: 'fulfilled', value }),
-    (reason: unknown) => ({ status: 'rejected', reason }),
-  );
-}
-
-/**
  * Why the event's metrics are not those of its alarm as re-read; none when the read failed (thrown later, under the
  * claim, as before) or found no alarm (staleReason says "no longer exists").
  */
 function unboundOf(event: AlarmStateChange, alarmRead: PromiseSettledResult<CurrentAlarmState | undefined>): UnboundMetrics | undefined {
   return alarmRead.status === 'fulfilled' && alarmRead.value ? unboundMetrics(event, alarmRead.value.definition) : undefined;
-}
-
-/** The value, or the failure thrown. */
-function settledValue<T>(result: PromiseSettledResult<T>): T {
-  if (result.status === 'rejected') throw result.reason;
-  return result.value;
-}
-
-/** Every value, or the first failure (in the order given) thrown once all have settled. */
-function settledValues<T extends readonly unknown[]>(results: { [K in keyof T]: PromiseSettledResult<T[K]> }): T {
-  return results.map((result) => settledValue(result as PromiseSettledResult<unknown>)) as unknown as T;
-}
-
-function alarmOf(event: AlarmStateChange): Intent<unknown>['alarm'] {
-  return { account: event.account, region: event.region, name: event.alarmName, arn: event.alarmArn, state: event.state.value, time: event.state.timestamp };
-}
-
-async function giveBackReservation(
-  store: PipelineServices['store'],
-  resourceArn: string,
-  before: ResourceState | undefined,
-  incidentKey: string,
-): Promise<void> {
-  const now = await store.getResourceState(resourceArn);
-  if (!now || now.lastIncidentKey !== incidentKey) return;
-  const { version: _version, ...previous } = before ?? { version: 0, changeTimesSeconds: [] };
-  await store.reserveChange(resourceArn, now.version, { ...previous, ...(now.learned ? { learned: now.learned } : {}) });
 }
 
 /** Log and metrics only: for rejections and duplicates, which must not cost AWS calls. */

@@ -11,6 +11,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { alarmDefinitionOf } from '../../shared/aws/alarm-state-reader';
 import { alarmSpecs } from '../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
+import { changeStep } from '../../shared/pipeline/change-step';
 import { runPlaybook } from '../../shared/pipeline/run-playbook';
 import type { Decision } from '../../shared/pipeline/types';
 import { queueBackupPlaybook } from '../../shared/playbooks/queue-backup';
@@ -81,6 +82,7 @@ export async function pipelineDecisionEvent(): Promise<PipelineDecision> {
       runtime,
       clock: { now: () => decidedAt, sleep: async () => undefined },
       logger,
+      changes: changeStep,
     },
     alarmEvent,
   );

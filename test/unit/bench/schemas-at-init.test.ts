@@ -1,10 +1,12 @@
 // What each handler loads at init among the modules that build zod schemas at load (decision 106): a handler constructs
 // the schemas of the input it parses, never another handler's; and which parts of the escalation service each escalation
-// handler reads at init (decision 333): its common path's, none of the parts only a rarer path runs. Resolved with esbuild
-// (our modules only) as the build does.
+// handler reads at init (decision 333): its common path's, none of the parts only a rarer path runs; and which alarm
+// handlers carry the pipeline's change step (decision 352): those whose playbook can plan a change, at init, and no other,
+// with the DR standby deferral in none at init. Resolved with esbuild (our modules only) as the build does.
 import { build, type Metafile } from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHANGING_PLAYBOOKS } from '../../../shared/playbooks/changing-rows';
 
 const root = join(__dirname, '..', '..', '..');
 const ALARM_EVENT = 'shared/events/alarm-event.ts';
@@ -117,5 +119,29 @@ describe("the escalation service's parts at init (decision 333)", () => {
 
   it('escalation-timer does not bundle the intake at all: no timer runs it', () => {
     expect(bundled.get('escalation-timer')?.has(part('escalation-intake'))).toBe(false);
+  });
+});
+
+describe("the pipeline's change step and the DR standby deferral at init (decision 352)", () => {
+  // The change step (the guardrails, intent, reservation, apply, read-back and the health check's scheduler) runs only
+  // after a planned change: the three changing rows' handlers read it at init with the rest of their decision path; the
+  // four whose playbook only diagnoses (its plan is never a change) do not bundle it at all.
+  const CHANGE_STEP = ['shared/pipeline/change-step.ts', 'shared/guard/evaluate-guardrails.ts', 'shared/pipeline/verify-scheduler.ts'];
+  const changing = CHANGING_PLAYBOOKS.map((playbook) => playbook.name).sort();
+
+  it('the changing rows are three alarm handlers; four alarm handlers only diagnose', () => {
+    expect(changing).toEqual(['raise-lambda-memory', 'scale-consumers', 'scale-up-database']);
+    expect(alarmHandlers.filter((name) => !changing.includes(name))).toEqual(['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'watch-standby']);
+  });
+
+  it.each(alarmHandlers)('%s reads the change step at init exactly when its playbook can plan a change', (handler) => {
+    const expected = changing.includes(handler);
+    expect([handler, CHANGE_STEP.map((module) => loaded.get(handler)?.has(module))]).toEqual([handler, CHANGE_STEP.map(() => expected)]);
+    expect([handler, CHANGE_STEP.map((module) => bundled.get(handler)?.has(module))]).toEqual([handler, CHANGE_STEP.map(() => expected)]);
+  });
+
+  it.each(alarmHandlers)('%s loads the DR standby deferral only on first use, and reads at init only the check of whether one is possible', (handler) => {
+    expect([handler, loaded.get(handler)?.has('shared/guard/standby-deferral.ts'), bundled.get(handler)?.has('shared/guard/standby-deferral.ts')]).toEqual([handler, false, true]);
+    expect([handler, loaded.get(handler)?.has('shared/guard/standby-deferral-when.ts')]).toEqual([handler, true]);
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { RegionServing } from '../../../shared/guard/region-serving';
+import { changeStep } from '../../../shared/pipeline/change-step';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Decision, HealthReading, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { runVerifyChange, type VerifyChangeDeps } from '../../../shared/pipeline/verify-change';
@@ -55,6 +56,7 @@ function setup(region: string, serving: PipelineServices['regionServing'] | 'non
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region }),
     clock: new ManualClock(Date.parse('2019-10-02T17:05:00Z')),
     logger: new Logger({ logLevel: 'SILENT' }),
+    changes: changeStep,
     // The knob is no row of the configuration: it watches the fixture's alarm and, in the DR region, Queue Backup's (decision 184).
     watchedAlarms: new Set(['ServerCpuTooHigh', 'NotificationService Queue Depth > 1000 (notification-service-queue)']),
   };

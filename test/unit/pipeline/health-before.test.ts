@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { TransientError } from '../../../shared/errors';
 import { planVerifySweep } from '../../../shared/pipeline/plan-verify-sweep';
+import { changeStep } from '../../../shared/pipeline/change-step';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { readWindowMetrics } from '../../../shared/playbooks/metric-window';
@@ -71,6 +72,7 @@ function setup() {
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
     clock: new ManualClock(Date.parse('2019-10-02T17:05:00Z')),
     logger: new Logger({ logLevel: 'SILENT' }),
+    changes: changeStep,
     // The test playbook is no row of the configuration: the fixture's alarm is the one it watches (decision 184).
     watchedAlarms: new Set(['ServerCpuTooHigh']),
   };

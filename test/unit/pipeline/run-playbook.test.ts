@@ -8,6 +8,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
 import { parseAlarmEvent } from '../../../shared/events/alarm-event';
+import { changeStep } from '../../../shared/pipeline/change-step';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
@@ -100,6 +101,7 @@ function setup(options: { alarmState?: string; environment?: string; killSwitch?
     runtime,
     clock: { now: () => new Date(nowMs), sleep: async (ms: number) => void (nowMs += ms) },
     logger: new Logger({ logLevel: 'SILENT' }),
+    changes: changeStep,
     // The test playbook is no row of the configuration: the fixture's alarm (and a second alarm on the same resource, for
     // the cooldown) are the ones it watches (decision 184).
     watchedAlarms: new Set(['ServerCpuTooHigh', 'ServerCpuTooHighToo']),
@@ -116,6 +118,16 @@ describe('runPlaybook', () => {
     expect(store.resources.get('arn:aws:test:::counter/c')?.baseline).toEqual({ value: 1 });
     expect(store.audit).toHaveLength(1);
     expect(published.map((d) => d.outcome)).toEqual(['applied']);
+  });
+
+  it('a change planned by a pipeline given no change step (decision 352) is a wiring fault: escalated, nothing reserved or applied', async () => {
+    const { deps, counter, store, published } = setup();
+    const { changes: _given, ...unwired } = deps;
+    const decision = await runPlaybook(unwired, event());
+    expect(decision).toMatchObject({ outcome: 'escalate', reason: expect.stringContaining('test-playbook planned a change, but its pipeline was given no change step') });
+    expect([counter.applyCalls, counter.value]).toEqual([0, 1]);
+    expect(store.resources.get('arn:aws:test:::counter/c')).toBeUndefined();
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
   });
 
   it.each([

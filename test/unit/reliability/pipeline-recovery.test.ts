@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { CurrentAlarmState } from '../../../shared/aws/alarm-state-reader';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError, TransientError } from '../../../shared/errors';
+import { changeStep } from '../../../shared/pipeline/change-step';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
@@ -95,6 +96,7 @@ function setup() {
     runtime: loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: 'us-east-1' }),
     clock,
     logger: new Logger({ logLevel: 'SILENT' }),
+    changes: changeStep,
     // The test playbook is no row of the configuration: the fixture's alarm is the one it watches (decision 172).
     watchedAlarms: new Set(['ServerCpuTooHigh']),
   };

@@ -4,7 +4,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError } from '../../../shared/errors';
-import { nextResourceState, planningState } from '../../../shared/guard/evaluate-guardrails';
+import { nextResourceState } from '../../../shared/guard/evaluate-guardrails';
+import { planningState } from '../../../shared/guard/planning-state';
 import { runUnderClaim } from '../../../shared/pipeline/incident-protocol';
 import { planConsumerScaling as planScalingFor, type QueueBackupObservation, type QueueBackupPlanInput } from '../../../shared/playbooks/queue-backup-plan';
 import { IncidentStore, type ClaimResult } from '../../../shared/state/incident-store';

@@ -8,6 +8,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Clock } from '../../../../shared/clock';
 import type { RuntimeConfig } from '../../../../shared/config/load-config';
 import type { EnvironmentName } from '../../../../shared/config/schema';
+import { changeStep } from '../../../../shared/pipeline/change-step';
 import { createAlarmHandler } from '../../../../shared/pipeline/create-alarm-handler';
 import { createVerifyChangeHandler } from '../../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../../shared/pipeline/types';
@@ -216,7 +217,7 @@ export const scaleConsumersCase: PlaybookCase = {
   row: 'scale-consumers',
   handler: 'scale-consumers',
   environment: 'production',
-  create: (options = {}) => createAlarmHandler({ playbook: queueBackupPlaybook, ...options }),
+  create: (options = {}) => createAlarmHandler({ playbook: queueBackupPlaybook, changes: changeStep, ...options }),
   // The backlog as SQS publishes it, then the alarm: the playbook's reading bears it out (decision 217).
   arrange: async (account) => {
     await putQueueDepth(account);
@@ -253,7 +254,7 @@ export const raiseLambdaMemoryCase: PlaybookCase = {
   row: 'raise-lambda-memory',
   handler: 'raise-lambda-memory',
   environment: 'production',
-  create: (options = {}) => createAlarmHandler({ playbook: memoryPressurePlaybook, ...options }),
+  create: (options = {}) => createAlarmHandler({ playbook: memoryPressurePlaybook, changes: changeStep, ...options }),
   // An out-of-memory line and its count, then the alarm: the playbook's reading bears it out (decision 217).
   arrange: async (account) => {
     await writeOutOfMemoryLines(account);
@@ -291,7 +292,7 @@ export const scaleUpDatabaseCase: PlaybookCase = {
   handler: 'scale-up-database',
   // Production changes the DB class only behind approval; staging applies it.
   environment: 'staging',
-  create: (options = {}) => createAlarmHandler({ playbook: cpuUtilizationPlaybook, ...options }),
+  create: (options = {}) => createAlarmHandler({ playbook: cpuUtilizationPlaybook, changes: changeStep, ...options }),
   // The CPU alarm firing on five minutes over 70% that RDS published (the playbook reads them: decision 217), with the
   // datapoints CloudWatch would list (the sandbox's transition writes queue-depth ones).
   arrange: async (account) => {

@@ -739,7 +739,7 @@ describe('a stranger confined to the networks a Condition names', () => {
 
   const REACHABLE = (sid: string, principal: string, networks: string, admits: string): string =>
     `statement ${sid}: ${principal} (reachable only from the networks it names, ${networks}: from there ${admits}; iam:SimulateCustomPolicy)`;
-  /** Decision 352's words for a confining aws:SourceIp union (written here apart from the code). */
+  /** Decision 353's words for a confining aws:SourceIp union (written here apart from the code). */
   const HOLDERS = "public addresses: anyone who holds one is admitted, and a cloud provider's are rented to anyone";
   const PRIVATE = 'private addresses only: aws:SourceIp is the public address a call comes from, and absent from a call through a VPC endpoint, so it admits no caller';
   it.each<[string, Array<Record<string, unknown>>, string, string, Record<string, string>, Record<string, string>]>([
@@ -819,7 +819,7 @@ describe('a stranger confined to the networks a Condition names', () => {
     expect(cidrPrefix(value)).toEqual(prefix);
   });
 
-  // Decision 352: the union's public addresses, figures worked out by hand. All public IPv4: 2^32 less 10/8, 172.16/12,
+  // Decision 353: the union's public addresses, figures worked out by hand. All public IPv4: 2^32 less 10/8, 172.16/12,
   // 192.168/16, 100.64/10, 127/8, 169.254/16 = 4294967296 - 16777216 - 1048576 - 65536 - 4194304 - 16777216 - 65536.
   const ALL_PUBLIC_V4 = 4256038912n;
   const NINES = Array.from({ length: 512 }, (_, i) => `${Math.floor(i / 2)}.${(i % 2) * 128}.0.0/9`);
@@ -877,7 +877,7 @@ describe('a stranger confined to the networks a Condition names', () => {
   });
 });
 
-// Decision 352 (review 21b R21b-1): a public range confines a stranger only if the UNION of the ranges is tiny (at most
+// Decision 353 (review 21b R21b-1): a public range confines a stranger only if the UNION of the ranges is tiny (at most
 // 256 IPv4 and a /56 of IPv6 addresses): a cloud provider's range is rented to anyone, and preflight cannot know every
 // provider's ranges offline. A VPC or endpoint id names no account (preflight reads no VPC), so it confines no stranger.
 // Each case's oracle: the stranger calling from an address (or VPC, or endpoint) it can hold is admitted.
