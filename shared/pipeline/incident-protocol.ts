@@ -92,6 +92,12 @@ export async function runUnderClaim<Intent, Result>(
   }
 
   const { owner } = claim;
+  // The claim's own answer was lost: whatever record its write replaced (an earlier attempt's intent, or one the
+  // automation does not write, decision 118) went with that answer unread. Said once, so the one trace of it is in the
+  // log; what the work does about it is its own (run-playbook's reservation check, verify-change's trail: 338, 345, 354).
+  if (claim.previousIntentUnknown) {
+    logger.warn('claim taken with its answer lost: the record it replaced, if any, was not read', { claim: claimName, incidentKey });
+  }
   const release = async (): Promise<void> => {
     await store.release(claimName, incidentKey, owner).catch((releaseError: unknown) => {
       logger.error('could not release the claim: the retry will wait for its lease to expire', { error: releaseError, claim: claimName, incidentKey });

@@ -3,14 +3,14 @@
 // each attempt out and retries it, the pipeline takes the TimeoutError as transient, logs it, releases the claim and
 // throws; nothing was changed, and Lambda's retry makes the change exactly once. The timeout comes through the real
 // configuration path: `sdkTimeouts.requestTimeoutMs` in RUNBOOK_CONFIG_JSON, read by the handler's entry point.
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
 import type { AwsOperation } from '../../../sandbox/gap-proxy';
 import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions, resourceState } from './support/emulator-records';
 import { deliverAsynchronously } from './support/lambda-delivery';
-import { concurrencySteps, entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, scheduledHealthChecks, verifyChangeCase, type PlaybookCase } from './support/playbook-cases';
+import { alarmOf, concurrencySteps, entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, scaleConsumersCase, scheduledHealthChecks, verifyChangeCase, type PlaybookCase } from './support/playbook-cases';
 import type { RuntimeConfig } from '../../../shared/config/load-config';
 
 // Provisioning a topology, four timed-out attempts and a retry, on a loaded machine.
@@ -379,5 +379,75 @@ describe.each([
       expect(result.decision?.reason).toMatch(/change no longer in place, the setting reads the value a revert puts back .* Nothing reverted or re-applied/);
     }
     expect(published.map((d) => ({ outcome: d.outcome, reason: d.reason }))).toEqual([{ outcome: 'escalate', reason: result.decision?.reason }]);
+  });
+});
+
+// 338's "not done" (a), decision 354: decision 118's forged claim (the OK incident's, its holder "dead", an intent to
+// "restore" MaximumConcurrency to 2 in a direction no version writes) taken over by a PutItem whose answer is lost. The
+// forged item went with that answer (ALL_OLD): the holder cannot see it, so it is not refused and not reported (the
+// cost, asserted exactly as it is). It is not acted on either: the delivery handles the incident as one with no record
+// (what the same OK does with no forged claim: nothing to restore, no change), since this incident reserved nothing.
+describe('scale-consumers when a takeover of a forged claim loses its answer', () => {
+  it('acts on nothing the forged claim says; the forged record is not reported (its answer was lost)', async () => {
+    const playbook = scaleConsumersCase;
+    const { account, event, scope } = await arrangeWithTimeout(playbook);
+    const handler = entryPoint(playbook);
+    const applied = await handler(event);
+    expect(applied).toMatchObject({ outcome: 'applied' });
+    await publishedDecisions(account);
+    const scaled = await playbook.knob.read(account);
+    const ok = (await account.transition(alarmOf(account, 'scale-consumers'), 'OK')) as { resources: string[]; detail: { state: { timestamp: string } } };
+    const incidentKey = `${ok.resources[0]}#${ok.detail.state.timestamp}`;
+    const claimKey = { pk: `INCIDENT#${incidentKey}`, sk: 'CLAIM#scale-consumers' };
+    await account.dynamo.send(
+      new PutCommand({
+        TableName: account.topology.stateTable.name,
+        Item: {
+          ...claimKey,
+          status: 'IN_PROGRESS',
+          owner: 'forged-owner',
+          leaseExpiresAtSeconds: 1,
+          claimedAt: new Date().toISOString(),
+          intent: { direction: 'sideways', summary: 'restore', change: { mappings: [{ uuid: account.topology.consumer.mappingUuid, from: 100, to: 2 }] }, target: { resource: {} } },
+        },
+      }),
+    );
+    const since = (await getProxyCalls(control())).length;
+    await setProxyFaults(control(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS }], scope);
+    let result;
+    let lostFaults: ActiveFault[];
+    try {
+      result = await deliverAsynchronously(handler, ok);
+      lostFaults = await getProxyFaults(control(), scope);
+    } finally {
+      await clearProxyFaults(control(), scope);
+    }
+    const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
+    const changes = changeCallsOf(playbook, calls, account.accountId).length + calls.filter((c) => c.service === 'lambda' && c.operation === 'PutFunctionConcurrency').length;
+    const after = await playbook.knob.read(account);
+    const claim = (await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: claimKey, ConsistentRead: true }))).Item;
+    const published = await publishedDecisions(account);
+    console.log(
+      `request-timeout: forged claim taken over, answer lost (fired ${lostFaults.map((f) => f.times - f.remaining).join()}) -> ${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} ` +
+        `(${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ${changes} change call(s) (${playbook.knob.name} ${scaled} -> ${after}); ` +
+        `claim ${JSON.stringify({ status: claim?.status, owner: claim?.owner === 'forged-owner' ? 'forged' : 'ours', intent: claim?.intent })}; published ${published.map((d) => d.outcome).join() || 'nothing'}`,
+    );
+
+    // The fault fired: the takeover was applied (the forged item replaced) and its answer, the forged item, lost.
+    expect(lostFaults.map((f) => f.times - f.remaining)).toEqual([1]);
+    // Nothing the forged claim says was done: no change call, MaximumConcurrency still 100 (the forged intent: 2).
+    expect({ changes, after }).toEqual({ changes: 0, after: scaled });
+    expect(scaled).toBe(100);
+    // Handled as an OK with no record is (the backlog still over the threshold in CloudWatch: nothing to restore yet), once.
+    expect(result.errors).toEqual([]);
+    expect(result.attempts).toBe(1);
+    expect(result.decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^restore waits for the low-water alarm/) });
+    expect(published.map((d) => d.outcome)).toEqual(['skipped']);
+    // The claim is this delivery's, completed; the forged item is gone.
+    expect(claim).toMatchObject({ status: 'COMPLETED', outcome: 'skipped' });
+    expect(claim?.owner).not.toBe('forged-owner');
+    expect(claim?.intent).toBeUndefined();
+    // The cost: the forged record is not refused or reported (decision 118 escalates it when the answer comes back).
+    expect(result.decision?.reason).not.toContain('is not one the automation writes');
   });
 });

@@ -318,6 +318,39 @@ describe('the protocol escalates a claim it took over from a forged record inste
   });
 });
 
+describe('a claim whose own answer was lost (decisions 338, 354)', () => {
+  it('is held and acted on, and says once in the log that the record its write replaced, if any, was not read', async () => {
+    const calls: string[] = [];
+    const warned: Array<[string, unknown]> = [];
+    const store = {
+      claim: async (): Promise<ClaimResult> => ({ claimed: true, owner: 'me', takenOver: false, previousIntentUnknown: true }),
+      recordIntent: async () => void calls.push('recordIntent'),
+      complete: async (_p: string, _k: string, _o: string, outcome: string) => void calls.push(`complete ${outcome}`),
+      release: async () => void calls.push('release'),
+    };
+    const result = await runUnderClaim<unknown, string>(
+      { store, clock: { now: () => NOW, sleep: async () => undefined }, logger: { warn: (message: unknown, ...extra: unknown[]) => void warned.push([message as string, extra[0]]), error: () => undefined } },
+      'scale-consumers',
+      INCIDENT,
+      {
+        what: 'incident claim',
+        label: 'scale-consumers',
+        duplicate: () => 'duplicate',
+        act: async (claim) => {
+          calls.push(`act unknown=${String(claim.previousIntentUnknown)} takenOver=${String(claim.takenOver)}`);
+          return 'applied';
+        },
+        failed: (error) => `escalate: ${error.message}`,
+        record: async (r) => void calls.push(`record ${r}`),
+        outcome: (r) => ({ outcome: r, reason: r }),
+      },
+    );
+    expect(result).toBe('applied');
+    expect(calls).toEqual(['act unknown=true takenOver=false', 'record applied', 'complete applied']);
+    expect(warned).toEqual([['claim taken with its answer lost: the record it replaced, if any, was not read', { claim: 'scale-consumers', incidentKey: INCIDENT }]]);
+  });
+});
+
 describe('an audit entry read back (RESOURCE#<arn> / AUDIT#<at>#<incidentKey>)', () => {
   const genuine = { pk: `RESOURCE#${ARN}`, sk: `AUDIT#2026-12-05T22:00:00.000Z#${INCIDENT}`, resourceArn: ARN, at: '2026-12-05T22:00:00.000Z', incidentKey: INCIDENT, decision: { outcome: 'applied' }, expiresAt: NOW_SECONDS };
 
