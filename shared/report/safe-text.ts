@@ -6,11 +6,21 @@ import { textMemo } from '../text-memo';
 const ELLIPSIS = '…';
 
 /**
- * Control characters (C0, DEL, C1), line and paragraph separators, and every format character: invisible, they reorder
- * or hide text (bidirectional overrides and isolates, "Trojan Source", CVE-2021-42574; zero-width spaces and joiners; the
- * soft hyphen; BOM; tag characters). By Unicode general category (Cc, Cf, Zl, Zp), so none is left out of a list.
+ * Characters that draw nothing, or a blank, and are not white space (decision 355, review 21b R21b-2): every format
+ * character (Cf: bidirectional overrides and isolates, "Trojan Source", CVE-2021-42574; zero-width spaces and joiners;
+ * the soft hyphen; BOM; tag characters), every default-ignorable code point (Unicode's Default_Ignorable_Code_Point, which
+ * a renderer draws as nothing: the variation selectors U+FE00-FE0F and U+E0100-E01EF, the combining grapheme joiner
+ * U+034F, the Hangul fillers U+115F, U+1160, U+3164, U+FFA0, the Mongolian free variation selectors, the Khmer inherent
+ * vowels, the reserved ranges kept for more of them), and the braille blank U+2800 (a glyph with no dots). By Unicode
+ * property, so none is left out of a list. Not U+FFFC or U+FFFD: they draw a box or a "?", a reader sees them.
  */
-const CONTROL_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const INVISIBLE_CLASS = '\\p{Cf}\\p{Default_Ignorable_Code_Point}\\u2800';
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators, and the invisible characters above: each a space once
+ * made visible.
+ */
+const CONTROL_OR_INVISIBLE = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${INVISIBLE_CLASS}]`, 'gu');
 
 /**
  * ANSI escape sequences (ECMA-48), as coloured log lines carry them: a CSI (ESC [ parameters, intermediates, final byte:
@@ -57,6 +67,19 @@ export function bounded(text: string, maxChars: number): string {
 export const MASK = '****';
 
 /**
+ * A 40-character word is hidden as a secret access key when it has a lower-case letter, an upper-case letter and a digit,
+ * "/" or "+" (a random key of that alphabet lacks one of them about once in 4,000) and is not all hexadecimal digits: a
+ * SHA-1 (a git commit id, an ETag-like digest) is hex, lower- or upper-case, and stays readable, as does a word of one
+ * case (a name in capitals). What else it hides: a 40-character word of both cases with a digit or "/" (a CDK logical id
+ * or a path of exactly that length), shown as what the rule saw, `[40-char key ****]`.
+ */
+const BARE_SECRET_KEY = /(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])/g;
+
+function secretKeyOrKept(word: string): string {
+  return /[a-z]/.test(word) && /[A-Z]/.test(word) && /[0-9/+]/.test(word) && !/^[0-9A-Fa-f]+$/.test(word) ? `[40-char key ${MASK}]` : word;
+}
+
+/**
  * Secrets and personal data that turn up in log lines and error messages, most specific first. Each keeps what helps a
  * person read the line (the key's name, the URL's host, the email's domain) and masks the value.
  */
@@ -80,14 +103,18 @@ const MASKS: ReadonlyArray<[RegExp, string | ((...groups: string[]) => string), 
   ],
   // Email addresses: the domain stays (it says which system), the person does not.
   [/\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, `${MASK}@$1`, '@'],
+  // A bare AWS secret access key (decision 355, review 21b R21b-6): a word of exactly 40 characters of its alphabet
+  // (letters, digits, "/" and "+"), not a segment of a hyphenated or snake_case name nor of a longer base64 value, when
+  // it is plausibly random: see secretKeyOrKept. Last, so a labelled one keeps its label's mask (`key=****`).
+  [BARE_SECRET_KEY, (word) => secretKeyOrKept(word)],
 ];
 
 /**
- * What a reader does not see and that can stand inside a word: an ANSI escape sequence, a format character (zero-width,
- * bidirectional, soft hyphen, BOM, tags), a control character other than white space (NUL, BEL, DEL, C1...); one or more
- * in a row. Not tab, line feed, VT, FF, CR or NEL, nor the separators and spaces: a reader sees those as a break.
+ * What a reader does not see and that can stand inside a word: an ANSI escape sequence, an invisible character
+ * (INVISIBLE_CLASS: format characters, default-ignorables such as variation selectors and Hangul fillers, the braille
+ * blank), a control character other than white space (NUL, BEL, DEL, C1...); one or more in a row. Not tab, line feed, VT, FF, CR or NEL, nor the separators and spaces: a reader sees those as a break.
  */
-const UNSEEN_RUN_SOURCE = `(?:${ANSI_ESCAPE.source}|\\p{Cf}|(?![\\t\\n\\v\\f\\r\\u0085])\\p{Cc})+`;
+const UNSEEN_RUN_SOURCE = `(?:${ANSI_ESCAPE.source}|[${INVISIBLE_CLASS}]|(?![\\t\\n\\v\\f\\r\\u0085])\\p{Cc})+`;
 const UNSEEN_RUN = new RegExp(UNSEEN_RUN_SOURCE, 'gu');
 const HAS_UNSEEN_RUN = new RegExp(UNSEEN_RUN_SOURCE, 'u');
 
@@ -97,8 +124,23 @@ const SINGLE_MASKS = MASKS.map(([pattern, replacement]) => [new RegExp(pattern.s
 /** How many runs of a text are each tried joined on its own (the others spaces); all are tried joined at once too. */
 const RUNS_TRIED_ALONE = 16;
 
-/** Adds to `inside` each point (a run's place in `text`) strictly inside the part some mask's match in `text` hides. */
-function markHidden(text: string, points: ReadonlyArray<{ run: number; at: number }>, inside: Set<number>): void {
+/** Spans [from, to) of `text` some mask other than the bare secret key matches. */
+function otherMasksSpans(text: string): Array<readonly [number, number]> {
+  const spans: Array<readonly [number, number]> = [];
+  for (const [pattern, , required] of MASKS) {
+    if (pattern === BARE_SECRET_KEY || (required !== undefined && !text.includes(required))) continue;
+    for (const match of text.matchAll(pattern)) spans.push([match.index, match.index + match[0].length]);
+  }
+  return spans;
+}
+
+/**
+ * Adds to `inside` each point (a run's place in `text`) strictly inside the part some mask's match in `text` hides.
+ * `text` is `spaced` (each run a space) with the runs at `points` taken out. The bare secret key is a guess at a word, not a
+ * pattern with a shape of its own: a 40-character word the join makes is not taken for one where, in `spaced`, another mask
+ * matches (a label and its value, a token and the word after it glued): that secret is that mask's to hide (326, 342).
+ */
+function markHidden(text: string, points: ReadonlyArray<{ run: number; at: number }>, inside: Set<number>, spaced: () => Array<readonly [number, number]>): void {
   MASKS.forEach(([pattern, , required], index) => {
     if (required !== undefined && !text.includes(required)) return;
     const [single, replacement] = SINGLE_MASKS[index] ?? [pattern, ''];
@@ -112,6 +154,13 @@ function markHidden(text: string, points: ReadonlyArray<{ run: number; at: numbe
       while (keptEnd < found.length - kept && keptEnd < replaced.length - kept && found[found.length - 1 - keptEnd] === replaced[replaced.length - 1 - keptEnd]) keptEnd += 1;
       const from = match.index + kept;
       const to = match.index + found.length - keptEnd;
+      if (from >= to) continue;
+      if (pattern === BARE_SECRET_KEY) {
+        // The word's place in `spaced`: one more character for each run taken out before it.
+        const spacedFrom = from + points.filter((point) => point.at <= from).length;
+        const spacedTo = to + points.filter((point) => point.at < to).length;
+        if (spaced().some(([start, end]) => start < spacedTo && spacedFrom < end)) continue;
+      }
       for (const point of points) if (point.at > from && point.at < to) inside.add(point.run);
     }
   });
@@ -142,18 +191,21 @@ function joinSplitSecrets(folded: string): string {
   // The pieces between runs as the masks will see them (their line breaks, NEL among them, spaces).
   const seen = pieces.map(unseenAsSpaces);
   const inside = new Set<number>();
+  let claimed: Array<readonly [number, number]> | undefined;
+  const spaced = (): Array<readonly [number, number]> => (claimed ??= otherMasksSpans(seen.join(' ')));
   // Every run taken out at once.
   let at = 0;
   markHidden(
     seen.join(''),
     runs.map((_run, index) => ({ run: index, at: (at += seen[index]?.length ?? 0) })),
     inside,
+    spaced,
   );
   // Each run taken out alone, the others a space.
   for (let index = 0; index < Math.min(runs.length, RUNS_TRIED_ALONE); index += 1) {
     if (inside.has(index)) continue;
     const before = seen.slice(0, index + 1).join(' ');
-    markHidden(`${before}${seen.slice(index + 1).join(' ')}`, [{ run: index, at: before.length }], inside);
+    markHidden(`${before}${seen.slice(index + 1).join(' ')}`, [{ run: index, at: before.length }], inside, spaced);
   }
   if (inside.size === 0) return folded;
   let rebuilt = '';

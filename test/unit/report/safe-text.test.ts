@@ -143,6 +143,22 @@ const TAIL_OF: Readonly<Record<string, RegExp>> = {
 const GLUED_OF_1000 = 370;
 /** Exact for the fixed seed: lookalike cases the join left as they were, and those it showed less of. */
 const LOOKALIKE_OUTCOME = { same: 766, lessShown: 234 };
+/** Exact for the fixed seed (decision 355): each kind of 40-character-ish word, hidden and kept. */
+const SPREAD_3500 = {
+  'secret key': { hidden: 90, kept: 0 },
+  'commit id': { hidden: 0, kept: 87 },
+  'upper-case sha-1': { hidden: 0, kept: 108 },
+  'request id': { hidden: 0, kept: 82 },
+  sha256: { hidden: 0, kept: 96 },
+  'base64 digest': { hidden: 0, kept: 82 },
+  'not 40': { hidden: 0, kept: 81 },
+  'name segment': { hidden: 0, kept: 99 },
+  'letters only': { hidden: 0, kept: 83 },
+  'no upper case': { hidden: 0, kept: 91 },
+  'mixed-case hex': { hidden: 0, kept: 101 },
+};
+/** Of its 90 keys, those with a "/" or "+" (the other 21 have neither: hidden for their digit). */
+const WITH_SLASH_OR_PLUS_3500 = 69;
 
 /**
  * Review 20a R20-3: masking ran before control and invisible characters were removed, so a secret beside an ANSI colour
@@ -287,6 +303,138 @@ describe('safeField masks a secret split by characters a reader does not see', (
     );
     expect(outcome).toEqual(LOOKALIKE_OUTCOME);
   });
+
+  /**
+   * Review 21b R21b-2 / decision 355: characters that draw nothing but are neither format nor control characters
+   * (variation selectors, the combining grapheme joiner, the Hangul fillers, the braille blank) split a secret the same
+   * way, and it was shown whole. Expected texts written by hand; the reviewer's repros first.
+   */
+  it.each([
+    ['an AWS key id split by variation selector 16 (U+FE0F)', 'key AKIAIOSF\ufe0fODNN7EXAMPLE here', 'key [aws key ****] here'],
+    ['an AWS key id split by the combining grapheme joiner (U+034F)', 'key AKIAIOSF\u034fODNN7EXAMPLE here', 'key [aws key ****] here'],
+    ['an AWS key id split by the Hangul filler (U+3164)', 'key AKIAIOSF\u3164ODNN7EXAMPLE here', 'key [aws key ****] here'],
+    ['an AWS key id split by the braille blank (U+2800)', 'key AKIAIOSF\u2800ODNN7EXAMPLE here', 'key [aws key ****] here'],
+    ['an AWS key id split by variation selector 17 (U+E0100)', 'key AKIAIOSF\u{e0100}ODNN7EXAMPLE here', 'key [aws key ****] here'],
+    ['a bearer token split by U+FE0F (its tail was shown)', 'Authorization: Bearer eyJhbGciOi\ufe0fJIUzI1NiJ9abcdefgh', 'Authorization: Bearer ****'],
+    ['a password split by U+034F', 'password=hunt\u034fer2secret!', 'password=****'],
+    ['an AWS key id split by the Hangul choseong and jungseong fillers (U+115F, U+1160)', 'k AKIA\u115fIOSFODNN\u11607EXAMPLE', 'k [aws key ****]'],
+    ['an AWS key id split by the halfwidth Hangul filler (U+FFA0)', 'k AKIAIOSFOD\uffa0NN7EXAMPLE', 'k [aws key ****]'],
+    ['a GitHub token split by a Mongolian free variation selector and the vowel separator (U+180B, U+180E)', 'clone ghp_16C7e42F\u180b292c6912E7710c8\u180e38347Ae178B4a', 'clone [token ****]'],
+    ['a Slack token split by a Khmer inherent vowel (U+17B4)', 'post xoxb-1234\u17b456789012-abcdefghijkl now', 'post [token ****] now'],
+    // Beside, not inside: a space, the words kept (decision 326).
+    ['a word before an AWS key id, with U+FE0F between', 'key\ufe0fAKIAIOSFODNN7EXAMPLE', 'key [aws key ****]'],
+    ['an emoji with its presentation selector: the selector a space', '\u26a0\ufe0f alarm in ALARM', '\u26a0 alarm in ALARM'],
+    ['no secret: a Hangul filler and a braille blank inside words are spaces', 'ad\u3164min ro\u2800le', 'ad min ro le'],
+    // Drawn as a box or a "?": a reader sees them, so they are not unseen, nothing is joined across them.
+    ['an object replacement character (U+FFFC) is seen', 'x AKIAIOSF\ufffcODNN7EXAMPLE', 'x AKIAIOSF\ufffcODNN7EXAMPLE'],
+  ])('%s', (_case, raw, expected) => {
+    expect(safeField(raw, 500)).toBe(expected);
+  });
+
+  /**
+   * The inserted characters are drawn from Unicode's Default_Ignorable_Code_Point as DerivedCoreProperties.txt lists it
+   * (ranges written out here, not the code's pattern nor a \p{} class), and the braille blank U+2800.
+   */
+  const DRAWS_NOTHING: ReadonlyArray<readonly [number, number]> = [
+    [0x00ad, 0x00ad], [0x034f, 0x034f], [0x061c, 0x061c], [0x115f, 0x1160], [0x17b4, 0x17b5], [0x180b, 0x180f],
+    [0x200b, 0x200f], [0x202a, 0x202e], [0x2060, 0x206f], [0x3164, 0x3164], [0xfe00, 0xfe0f], [0xfeff, 0xfeff],
+    [0xffa0, 0xffa0], [0xfff0, 0xfff8], [0x1bca0, 0x1bca3], [0x1d173, 0x1d17a], [0xe0000, 0xe007f], [0xe0080, 0xe00ff],
+    [0xe0100, 0xe01ef], [0xe01f0, 0xe0fff], [0x2800, 0x2800],
+  ];
+  const drawsNothing = fc.tuple(fc.nat(DRAWS_NOTHING.length - 1), fc.nat()).map(([range, offset]) => {
+    const [from, to] = DRAWS_NOTHING[range] ?? [0x200b, 0x200b];
+    return { range, char: String.fromCodePoint(from + (offset % (to - from + 1))) };
+  });
+  const nothingRun = fc.array(drawsNothing, { minLength: 1, maxLength: 3 });
+
+  it('a secret of every kind with default-ignorable characters or the braille blank inside and beside it: masked whole, the words kept, 1,000 generated', () => {
+    const kinds = new Map<string, number>();
+    const ranges = new Map<number, number>();
+    fc.assert(
+      fc.property(word, nothingRun, parted, fc.nat(), nothingRun, nothingRun, word, (before, left, { kind, kept, hidden, keptAfter, shown }, cut, inside, right, after) => {
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        for (const { range } of [...left, ...inside, ...right]) ranges.set(range, (ranges.get(range) ?? 0) + 1);
+        const text = (run: ReadonlyArray<{ char: string }>): string => run.map(({ char }) => char).join('');
+        const at = 1 + (cut % (hidden.length - 1));
+        const raw = `${before}${text(left)}${kept}${hidden.slice(0, at)}${text(inside)}${hidden.slice(at)}${keptAfter}${text(right)} ${after}`;
+        expect(safeField(raw, 500)).toBe(`${before} ${shown} ${after}`);
+      }),
+      { numRuns: 1_000, seed: 350 },
+    );
+    expect([...kinds.keys()].sort()).toEqual(['authorization', 'aws key', 'github token', 'jwt', 'key=value', 'slack token', 'url password']);
+    // Every range drawn from, the braille blank among them.
+    expect([...ranges.keys()].sort((a, b) => a - b)).toEqual(DRAWS_NOTHING.map((_range, index) => index));
+  });
+});
+
+/**
+ * Review 21b R21b-6 / decision 355: a bare AWS secret access key (no label) was shown whole while the key id beside it
+ * was masked. A 40-character word of the key's alphabet with both cases and a digit, "/" or "+", not all hex, is hidden;
+ * a commit id, a digest, a request id, a longer base64 value and a segment of a hyphenated name stay. Written by hand.
+ */
+describe('safeField masks a bare AWS secret access key and keeps the 40-character ids that are not one', () => {
+  it.each([
+    ['the reviewer\'s bare key', 'key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY then text', 'key [40-char key ****] then text'],
+    ['the bare key with a zero-width space inside', 'key wJalrXUtnFEMI/K7MDENG\u200b/bPxRfiCYEXAMPLEKEY then text', 'key [40-char key ****] then text'],
+    ['a key pair quoted in one line', 'creds AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY rejected', 'creds [aws key ****] [40-char key ****] rejected'],
+    ['a key with no "/" or "+" after "="', 'k=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12,', 'k=[40-char key ****],'],
+    ['a key in JSON without a secret label', '{"Id":"AKIAIOSFODNN7EXAMPLE","Value":"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"}', '{"Id":"[aws key ****]","Value":"[40-char key ****]"}'],
+    ['a labelled key keeps its label\'s mask', 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ok', 'AWS_SECRET_ACCESS_KEY=**** ok'],
+    ['a git commit id (40 lower-case hex) stays', 'deployed commit 94091e0a1b2c3d4e5f60718293a4b5c6d7e8f901 to prod', 'deployed commit 94091e0a1b2c3d4e5f60718293a4b5c6d7e8f901 to prod'],
+    ['an upper-case SHA-1 stays', 'ETag 0F3A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C', 'ETag 0F3A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C'],
+    ['a mixed-case hex id stays', 'id 0f3A1b2C3d4E5f60718293a4B5c6D7e8F90a1B2c', 'id 0f3A1b2C3d4E5f60718293a4B5c6D7e8F90a1B2c'],
+    ['a request id (UUID) stays', 'RequestId: 1b2c3d4e-5f60-4718-9a0b-1c2d3e4f5a6b Throttling', 'RequestId: 1b2c3d4e-5f60-4718-9a0b-1c2d3e4f5a6b Throttling'],
+    ['a Lambda CodeSha256 (44 base64) stays', 'CodeSha256 qUz2DmwGHeyQn6ZKd8ZdmQt3JqmWlpF5cWtXLvsR09Q= deployed', 'CodeSha256 qUz2DmwGHeyQn6ZKd8ZdmQt3JqmWlpF5cWtXLvsR09Q= deployed'],
+    ['an S3 extended request id (longer base64) stays', 'x-amz-id-2: Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg7Ru8uJqAS7ZQ2fI1z2aD4=', 'x-amz-id-2: Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg7Ru8uJqAS7ZQ2fI1z2aD4='],
+    ['a 40-character segment of a hyphenated CDK name stays', 'function Notify-ConsumerServiceRoleDefaultPolicy4C3F8A1E-AbC1 failed', 'function Notify-ConsumerServiceRoleDefaultPolicy4C3F8A1E-AbC1 failed'],
+    ['a 40-character word of one case stays', 'queue NOTIFICATIONSERVICEDEADLETTERQUEUE012345 full', 'queue NOTIFICATIONSERVICEDEADLETTERQUEUE012345 full'],
+    ['a 39- and a 41-character key-like word stay', 'a wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE b wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYS', 'a wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE b wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYS'],
+    // A label and its token glued by a run make 40 characters: the label's mask finds it with the run a space, so it is
+    // that mask's (the join does not guess a bare key there): the label stays.
+    ['a bearer label glued to a 34-character token', 'auth Bearer\u200babcdefghij0123456789ABCDEFGHIJ0123 ok', 'auth Bearer **** ok'],
+    // Hidden too (the over-masking chosen): a 40-character word of both cases with a digit.
+    ['a 40-character CDK logical id standing alone is hidden', 'resource ConsumerServiceRoleDefaultPolicy4C3F8A1E failed', 'resource [40-char key ****] failed'],
+  ])('%s', (_case, raw, expected) => {
+    expect(safeField(raw, 500)).toBe(expected);
+  });
+
+  const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+';
+  const of = (alphabet: string, length: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...alphabet), minLength: length, maxLength: length });
+  const hex = '0123456789abcdef';
+  /** [kind, the word, whether it is hidden]: keys drawn uniformly from their alphabet, and the ids that must stay. */
+  const words: fc.Arbitrary<{ kind: string; text: string; hidden: boolean }> = fc.oneof(
+    of(KEY_ALPHABET, 40).map((text) => ({ kind: 'secret key', text, hidden: /[a-z]/.test(text) && /[A-Z]/.test(text) && /[0-9/+]/.test(text) })),
+    of(hex, 40).map((text) => ({ kind: 'commit id', text, hidden: false })),
+    of(hex.toUpperCase(), 40).map((text) => ({ kind: 'upper-case sha-1', text, hidden: false })),
+    fc.uuid().map((text) => ({ kind: 'request id', text, hidden: false })),
+    of(hex, 64).map((text) => ({ kind: 'sha256', text, hidden: false })),
+    of(KEY_ALPHABET, 43).map((text) => ({ kind: 'base64 digest', text: `${text}=`, hidden: false })),
+    fc.tuple(fc.constantFrom(39, 41), fc.nat()).chain(([length]) => of(KEY_ALPHABET, length)).map((text) => ({ kind: 'not 40', text, hidden: false })),
+    of(KEY_ALPHABET, 40).map((text) => ({ kind: 'name segment', text: `Stack-${text}-A1b2`, hidden: false })),
+    // One condition short of a key: letters only (a name), no upper case, mixed-case hex.
+    of(KEY_ALPHABET.slice(0, 52), 40).map((text) => ({ kind: 'letters only', text, hidden: false })),
+    of(KEY_ALPHABET.slice(26), 40).map((text) => ({ kind: 'no upper case', text, hidden: false })),
+    of('0123456789abcdefABCDEF', 40).map((text) => ({ kind: 'mixed-case hex', text, hidden: false })),
+  );
+
+  it('a word of every kind between two words: hidden exactly when it is a key, 1,000 generated', () => {
+    const seen = new Map<string, { hidden: number; kept: number }>();
+    let withSlashOrPlus = 0;
+    fc.assert(
+      fc.property(word, words, word, (before, { kind, text, hidden }, after) => {
+        const tally = seen.get(kind) ?? { hidden: 0, kept: 0 };
+        if (hidden) tally.hidden += 1;
+        else tally.kept += 1;
+        seen.set(kind, tally);
+        if (kind === 'secret key' && /[/+]/.test(text)) withSlashOrPlus += 1;
+        expect(safeField(`${before} ${text} ${after}`, 500)).toBe(`${before} ${hidden ? '[40-char key ****]' : text} ${after}`);
+      }),
+      { numRuns: 1_000, seed: 3500 },
+    );
+    // Every kind generated; keys with and without "/" or "+" (exact: the seed is fixed).
+    expect(Object.fromEntries(seen)).toEqual(SPREAD_3500);
+    expect(withSlashOrPlus).toBe(WITH_SLASH_OR_PLUS_3500);
+  });
 });
 
 describe('escapeChat', () => {
@@ -329,7 +477,10 @@ describe('maskSecrets and bounded give what they gave before their fast paths (d
     ],
     [/\b[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g, '****@$1'],
   ];
-  const referenceMask = (text: string): string => REFERENCE_MASKS.reduce((masked, [pattern, replacement]) => masked.replace(pattern, replacement), text);
+  // Decision 355's bare secret key, no fast path: a 40-character word of both cases with a digit, "/" or "+", not all hex.
+  const bareKey = (text: string): string =>
+    text.replace(/(?<![A-Za-z0-9/+_-])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_-])/g, (w) => (/[a-z]/.test(w) && /[A-Z]/.test(w) && /[0-9/+]/.test(w) && !/^[0-9A-Fa-f]+$/.test(w) ? '[40-char key ****]' : w));
+  const referenceMask = (text: string): string => bareKey(REFERENCE_MASKS.reduce((masked, [pattern, replacement]) => masked.replace(pattern, replacement), text));
   const referenceBounded = (text: string, maxChars: number): string => {
     const chars = Array.from(text);
     return chars.length <= maxChars ? text : `${chars.slice(0, Math.max(0, maxChars - 1)).join('')}…`;
@@ -386,7 +537,8 @@ describe('maskSecrets and bounded give what they gave before their fast paths (d
     }
     // Both sides of every skip were generated, and most lines had something masked.
     // Both sides of every skip were generated, and most lines had something masked (exact: the generator is seeded).
-    expect(seen).toEqual({ at: { absent: 326, present: 274 }, jwt: { absent: 375, present: 225 }, pem: { absent: 287, present: 313 }, changed: 466 });
+    // 467 since decision 355 (466 before): one line glues fragments into a 40-character word hidden as a bare key.
+    expect(seen).toEqual({ at: { absent: 326, present: 274 }, jwt: { absent: 375, present: 225 }, pem: { absent: 287, present: 313 }, changed: 467 });
     // Every JWT header and private-key kind that a longer required text would let through was generated.
     expect([...linesWith]).toEqual([
       ['eyJ0eXAi', 74],
