@@ -391,10 +391,25 @@ export interface SourceIpReach {
 
 /** Pure: SourceIpReach of `cidrs`. */
 export function sourceIpReach(cidrs: readonly string[]): SourceIpReach {
+  const reach = publicSpans(cidrs);
+  return reach === 'anyone' ? { anyone: true, publicIpv4: 0n, publicIpv6: 0n } : { anyone: false, ...countSpans(reach) };
+}
+
+/** Pure: how many IPv4 (as ::ffff:0:0/96) and other IPv6 addresses merged `spans` cover. */
+function countSpans(spans: readonly Span[]): { publicIpv4: bigint; publicIpv6: bigint } {
+  const publicIpv4 = countWithin(spans, MAPPED);
+  return { publicIpv4, publicIpv6: countWithin(spans, { lo: 0n, hi: (1n << 128n) - 1n }) - publicIpv4 };
+}
+
+/**
+ * Pure: the public addresses `cidrs` reach, merged (an IPv6 form of IPv4 also as the IPv4 it stands for, private ranges
+ * left out), or 'anyone' when a value is no CIDR or a range overlaps a prefix anyone may hold (decision 353).
+ */
+function publicSpans(cidrs: readonly string[]): Span[] | 'anyone' {
   const spans = cidrs.map(cidrSpan);
-  if (spans.some((s) => s === undefined) || spans.length === 0) return { anyone: true, publicIpv4: 0n, publicIpv6: 0n };
+  if (spans.some((s) => s === undefined) || spans.length === 0) return 'anyone';
   const given = spans.filter((s): s is Span => s !== undefined);
-  if (given.some((s) => ANYONES.some((a) => s.lo <= a.hi && s.hi >= a.lo))) return { anyone: true, publicIpv4: 0n, publicIpv6: 0n };
+  if (given.some((s) => ANYONES.some((a) => s.lo <= a.hi && s.hi >= a.lo))) return 'anyone';
   // An IPv6 form of IPv4 (IPv4-compatible, NAT64) also counted as the IPv4 addresses it stands for (IPv6 loopback, ::1,
   // left out first: it is no IPv4-compatible address).
   const asIpv4 = without(given, NOT_PUBLIC).flatMap((s) =>
@@ -404,9 +419,49 @@ export function sourceIpReach(cidrs: readonly string[]): SourceIpReach {
       return hi >= lo ? [{ lo: MAPPED.lo + (lo - e.lo), hi: MAPPED.lo + (hi - e.lo) }] : [];
     }),
   );
-  const reach = without([...given, ...asIpv4], NOT_PUBLIC);
-  const publicIpv4 = countWithin(reach, MAPPED);
-  return { anyone: false, publicIpv4, publicIpv6: countWithin(reach, { lo: 0n, hi: (1n << 128n) - 1n }) - publicIpv4 };
+  return without([...given, ...asIpv4], NOT_PUBLIC);
+}
+
+/** Pure: the addresses both merged `a` and merged `b` cover. */
+function intersection(a: readonly Span[], b: readonly Span[]): Span[] {
+  return merged(a.flatMap((x) => b.flatMap((y) => {
+    const lo = x.lo > y.lo ? x.lo : y.lo;
+    const hi = x.hi < y.hi ? x.hi : y.hi;
+    return hi >= lo ? [{ lo, hi }] : [];
+  })));
+}
+
+/**
+ * Pure: what a stranger confined by aws:SourceIp through several Allow statements reaches (decision 356, review 21c
+ * R21c-1): each element is one statement's confining entries for a call (its Allow's IpAddress aws:SourceIp, the
+ * NotIpAddress of each Deny fencing it), a caller admitted only from an address inside every one of them (their
+ * intersection); the statements' reaches are then joined (their union): a stranger may use whichever statement its
+ * address meets. 'anyone' if an entry is no confinement at all (never the case for an entry networkConfinement accepts).
+ */
+export function unionReach(statements: ReadonlyArray<readonly (readonly string[])[]>): SourceIpReach {
+  const reached: Span[] = [];
+  for (const entries of statements) {
+    let inside: Span[] | undefined;
+    for (const entry of entries) {
+      const spans = publicSpans(entry);
+      if (spans === 'anyone') continue; // no narrowing: the other entries (or none) decide
+      inside = inside === undefined ? spans : intersection(inside, spans);
+    }
+    if (inside === undefined) return { anyone: true, publicIpv4: 0n, publicIpv6: 0n };
+    reached.push(...inside);
+  }
+  return { anyone: false, ...countSpans(merged(reached)) };
+}
+
+/** Pure: the values of each Condition entry of `statement` that confines a stranger to named addresses (networkConfinement). */
+export function confiningRanges(statement: Record<string, unknown>, effect: 'Allow' | 'Deny'): string[][] {
+  const condition = statement.Condition;
+  if (typeof condition !== 'object' || condition === null) return [];
+  return Object.entries(condition as Record<string, unknown>).flatMap(([operator, keys]) =>
+    typeof keys !== 'object' || keys === null
+      ? []
+      : Object.entries(keys as Record<string, unknown>).flatMap(([key, value]) => (networkConfinement(operator, key, value, effect) !== undefined ? [values(value)] : [])),
+  );
 }
 
 /**
@@ -665,6 +720,8 @@ interface StrangerOutcome {
   fenced: boolean;
   /** 'inside' only: the networks the calls allowed were confined to. */
   networks: string[];
+  /** 'inside' only: for each call allowed, the values of each aws:SourceIp entry confining it (decision 356: unionReach). */
+  ranges: Map<string, string[][]>;
 }
 
 /**
@@ -695,7 +752,7 @@ async function simulateStranger(
   const isUrl = (a: string): boolean => a.toLowerCase() === 'lambda:invokefunctionurl';
   // Every call of the Lambda API but the URL's is signed: an anonymous caller makes that one only.
   const calls = caller.kind === 'anonymous' ? granted.filter(isUrl) : granted;
-  type Group = { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]>; outside: Map<string, string[]>; networks: Map<string, string[]> };
+  type Group = { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]>; outside: Map<string, string[]>; networks: Map<string, string[]>; ranges: Map<string, string[][]> };
   const groups = new Map<string, Group>();
   let fenced = false;
   for (const action of calls) {
@@ -716,15 +773,17 @@ async function simulateStranger(
       .map((d) => `Deny ${typeof d.Sid === 'string' ? `${d.Sid} ` : ''}(its Condition on ${conditionKeys(d).filter((k) => keyStand(k, caller, action) === 'chosen' || JSON.stringify(d.Condition).includes('${')).join(', ')}, which the caller sets, or the time)`);
     const applied = place === 'outside' ? [...covering, ...fences.map((f) => f.outside)] : covering;
     const networks = place === 'inside' ? [...met.networks, ...fences.flatMap((f) => f.networks)] : [];
+    const ranges = place === 'inside' ? [...confiningRanges(allowStatement, 'Allow'), ...fences.flatMap((f) => confiningRanges(f.deny, 'Deny'))] : [];
     const statements = [asIdentityStatement(met.statement, resourceArn), ...applied.map((d) => asIdentityStatement(d, resourceArn))];
     const auths = isUrl(action) ? [caller.kind === 'anonymous' ? 'NONE' : 'AWS_IAM'] : [undefined];
     for (const urlAuth of auths) {
       const key = `${JSON.stringify(statements)}|${urlAuth ?? ''}`;
-      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>(), outside: new Map<string, string[]>(), networks: new Map<string, string[]>() };
+      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>(), outside: new Map<string, string[]>(), networks: new Map<string, string[]>(), ranges: new Map<string, string[][]>() };
       group.actions.push(action);
       group.chosen.set(action, met.chosen);
       group.outside.set(action, outside);
       group.networks.set(action, networks);
+      group.ranges.set(action, ranges);
       groups.set(key, group);
     }
   }
@@ -733,6 +792,7 @@ async function simulateStranger(
   const outside = new Set<string>();
   const unjudged = new Set<string>();
   const networks = new Set<string>();
+  const ranges = new Map<string, string[][]>();
   let urlAuth: string | undefined;
   for (const group of groups.values()) {
     const actions = group.actions.filter((a) => !allowed.has(a));
@@ -742,6 +802,7 @@ async function simulateStranger(
       for (const k of group.chosen.get(a) ?? []) chosen.add(k);
       for (const d of group.outside.get(a) ?? []) outside.add(d);
       for (const n of group.networks.get(a) ?? []) networks.add(n);
+      ranges.set(a, group.ranges.get(a) ?? []);
       // The AuthType is worth naming when a Condition keys on it, or the caller is anonymous (NONE).
       if (group.urlAuth !== undefined && (namesUrlAuth || caller.kind === 'anonymous')) urlAuth ??= group.urlAuth;
     }
@@ -755,6 +816,7 @@ async function simulateStranger(
     unjudged: [...unjudged],
     fenced,
     networks: [...networks],
+    ranges,
   };
 }
 
@@ -816,6 +878,8 @@ export async function judgeServiceGrant(
     if (rest.length > 0) otherCalls.push(`${callList(rest)} to ${f.text}${why}`);
   };
   const judged: Array<{ f: ForeignPrincipal; stranger: string; granted: string[] }> = [];
+  /** Strangers admitted only from the addresses a statement names (decision 344), for the union across statements (356). */
+  const confined: Array<{ f: ForeignPrincipal; who: string; calls: string[]; ranges: Map<string, string[][]> }> = [];
   for (const f of foreign) {
     const granted = actions.filter((a) => statementGrants(f.statement, a));
     const harmful = granted.filter((a) => classOf(a) !== 'read');
@@ -881,7 +945,7 @@ export async function judgeServiceGrant(
     let admitted: string | undefined;
     let admittedCalls: string[] = [];
     /** Admitted only from inside the networks the policy names (decision 344): a WARN naming them, unless a FAIL is found. */
-    let fencedIn: { text: string; calls: string[]; networks: string[] } | undefined;
+    let fencedIn: { text: string; calls: string[]; networks: string[]; ranges: Map<string, string[][]> } | undefined;
     const unjudged = new Set<string>();
     search: for (const t of tries) {
       const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
@@ -907,7 +971,7 @@ export async function judgeServiceGrant(
           if (fencedIn !== undefined || !outcome.fenced) continue;
           const inside = await simulateStranger(clients, f.statement, applying, granted, caller, org, input.resourceArn, 'inside');
           for (const k of inside.unjudged) unjudged.add(k);
-          if (inside.allowed.length > 0) fencedIn = { text: describe(caller, t, org, inside), calls: granted.filter((a) => inside.allowed.includes(a)), networks: inside.networks };
+          if (inside.allowed.length > 0) fencedIn = { text: describe(caller, t, org, inside), calls: granted.filter((a) => inside.allowed.includes(a)), networks: inside.networks, ranges: inside.ranges };
         }
       }
     }
@@ -915,9 +979,14 @@ export async function judgeServiceGrant(
     // Refused only because AWS lacked a key preflight cannot set: not judged, so not passed (fail closed: R20-20).
     else if (unjudged.size > 0) open.push({ text: `${f.text} (a Condition on ${[...unjudged].join(', ')}, which preflight cannot judge for a stranger: iam:SimulateCustomPolicy lacked it)`, calls: granted });
     // Admitted only from the networks the policy names (decision 344): reachable by whoever holds a host there, a WARN.
-    else if (fencedIn !== undefined) report(f, fencedIn.calls, ` (reachable only from the networks it names, ${fencedIn.networks.join(' and ')}: from there ${fencedIn.text})`);
+    else if (fencedIn !== undefined) {
+      report(f, fencedIn.calls, ` (reachable only from the networks it names, ${fencedIn.networks.join(' and ')}: from there ${fencedIn.text})`);
+      const of = f.kind === 'AWS' ? principalAccount(f.value) : undefined;
+      confined.push({ f, who: anyone ? ANYONE : f.kind === 'Service' ? `${f.value} for a resource of an account nobody configured` : `a principal of ${of ?? f.value}, an account nobody configured`, calls: fencedIn.calls, ranges: fencedIn.ranges });
+    }
     else report(f, granted, f.conditional ? ' (under a Condition)' : ' (refused for every stranger tried: a Deny of the policy applies)');
   }
+  open.push(...confinedTogether(confined, classOf));
   if (open.length > 0) return openVerdict(open);
   const extra = otherCalls.length > 0 ? { otherCalls } : {};
   const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
@@ -927,6 +996,41 @@ export async function judgeServiceGrant(
   const strangers = verdict.kind === 'too-wide' ? verdict.admitted.filter((p) => p.stranger) : [];
   if (strangers.length > 0) return { kind: 'open', principals: strangers.map((p) => `Service ${input.service} for ${p.what} (iam:SimulateCustomPolicy: admitted)`), calls: [input.action] };
   return { ...verdict, others, ...extra };
+}
+
+/** A stranger any statement of anyone (`*`, AWS `*`, NotPrincipal) admits: every stranger is one. */
+const ANYONE = 'anyone';
+
+/**
+ * Pure: the strangers several Allow statements of one policy admit, each confined to few addresses (decision 344, 353),
+ * whose addresses together are past the bound (decision 356, review 21c R21c-1: 40 statements of one /24 each passed one
+ * by one). For each stranger (anyone's statements count for every stranger; a named account's or service's for itself
+ * only) and each class of call (classOf: invoke, permissions, write, code), the union of what each statement's calls of
+ * that class admit it from (unionReach); past 256 IPv4 or a /56 of IPv6 public addresses, an 'open' entry naming them.
+ */
+function confinedTogether(
+  confined: ReadonlyArray<{ f: ForeignPrincipal; who: string; calls: readonly string[]; ranges: ReadonlyMap<string, string[][]> }>,
+  classOf: (action: string) => CallClass,
+): Array<{ text: string; calls: string[] }> {
+  const found: Array<{ text: string; calls: string[] }> = [];
+  const strangers = [...new Set(confined.map((c) => c.who))];
+  for (const who of strangers.length > 1 ? strangers.filter((w) => w !== ANYONE) : strangers) {
+    const members = confined.filter((c) => c.who === who || c.who === ANYONE);
+    for (const callClass of [...new Set(members.flatMap((c) => c.calls.map(classOf)))]) {
+      const by = members.map((c) => ({ c, calls: c.calls.filter((a) => classOf(a) === callClass) })).filter((m) => m.calls.length > 0);
+      const reach = unionReach(by.flatMap((m) => m.calls.map((a) => m.c.ranges.get(a) ?? [])));
+      if (!reach.anyone && reach.publicIpv4 <= CONFINING_IPV4 && reach.publicIpv6 <= CONFINING_IPV6) continue;
+      const calls = [...new Set(by.flatMap((m) => m.calls))];
+      const cidrs = [...new Set(by.flatMap((m) => m.calls.flatMap((a) => (m.c.ranges.get(a) ?? []).flat())))];
+      const counted = reach.anyone ? 'any address' : [...(reach.publicIpv4 > 0n ? [`${reach.publicIpv4} IPv4`] : []), ...(reach.publicIpv6 > 0n ? [`${powerText(reach.publicIpv6)} IPv6`] : [])].join(' and ');
+      const texts = by.map((m) => m.c.f.text);
+      found.push({
+        text: `${callList(texts, 3)} (each confined by aws:SourceIp, together they admit ${who} for ${callList(calls)} from ${counted} public addresses, the union of aws:SourceIp ${callList(cidrs, 3)} over ${by.length} Allow statements: more than ${CONFINING_IPV4} IPv4 and a /56 of IPv6 addresses in all, so no network confines it)`,
+        calls,
+      });
+    }
+  }
+  return found;
 }
 
 /** Pure: a statement's Action or NotAction as written ("Action lambda:*", "NotAction lambda:Invoke*"), naming what it grants. */

