@@ -16,6 +16,7 @@ import { lintCommand } from './lint';
 import { listCommand } from './list';
 import { planCommand } from './plan';
 import { preflightCommand } from './preflight/index';
+import { prepareRollbackCommand } from './prepare-rollback';
 import { rehearseCommand } from './rehearse';
 import { reportCommand } from './report/index';
 import { sandboxCommand } from './sandbox-command';
@@ -200,6 +201,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
   )
     .action(async (opts: { environment?: string; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => incidentsCommand(opts)));
+    });
+
+  withAwsTargetOptions(
+    program
+      .command('prepare-rollback')
+      .description("before or right after rolling back past decision 348: remove the tokens 348 writes (writeToken on RESOURCE#<arn> / STATE, refusalToken on ESCALATION-HELD) from the state table, which code before 348 refuses as forged records; a dry run unless --apply")
+      .option('--apply', 'remove them (each only if it still holds the value the scan read)')
+      .option('--page-size <n>', "items per scan page (default: DynamoDB's 1 MB page)", positiveInt)
+      .addOption(environmentOption())
+      .option('--json', 'machine-readable output')
+      .addHelpText(
+        'after',
+        '\nScans the whole state table of the region (a DR region has its own: run it there too with --region). A token changed between the scan and its\n' +
+          'removal (code at or after 348 still writing) is skipped and listed; run again once only the older code runs. A token on an item 348 never\n' +
+          'writes it on is listed and never touched.\n' +
+          'Exit codes: 0 dry run, or every token found removed; 2 some were skipped (changed meanwhile); 1 AWS failure; 64 usage.',
+      ),
+    'runbook prepare-rollback --apply -e production',
+    'writes',
+  )
+    .action(async (opts: { apply?: boolean; pageSize?: number; environment?: string; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => prepareRollbackCommand(opts)));
     });
 
   program
