@@ -1,7 +1,7 @@
 // Sorts an AWS SDK error into the pipeline's error classes: retry (transient) or record and escalate (permanent).
-import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { isClockSkewError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { SdkError } from '@smithy/types';
-import { PermanentError, TransientError } from '../errors';
+import { ConfigurationError, GuardrailError, InvalidInputError, PermanentError, TransientError } from '../errors';
 
 /**
  * What the project retries beyond the SDK's own classification (@smithy/core retry service-error-classification:
@@ -58,11 +58,24 @@ const TRANSIENT_NAMES = new Set([
   'CallDeadlineExceeded',
 ]);
 
+/**
+ * Names the project holds permanent whatever else the error carries (review 21b R21b-5): the SDK's classification calls
+ * any error transient whose `$metadata.clockSkewCorrected` is set or whose `cause` chain holds a transient one, and a
+ * refused input, a failed condition or a missing resource is not cured by a retry.
+ */
+const PERMANENT_NAMES = new Set(['ValidationException', 'ValidationError', 'ConditionalCheckFailedException', 'InvalidDBInstanceStateFault', 'InvalidDBInstanceState']);
+/** `ResourceNotFoundException`, `ParameterNotFound`, `DBInstanceNotFoundFault`, `InvalidParameterValue`, ... (case-sensitive: Node's ENOTFOUND is not one). */
+const PERMANENT_NAME_PATTERNS = [/NotFound/, /^InvalidParameter/];
+
+function isPermanentName(name: string | undefined): boolean {
+  return name !== undefined && (PERMANENT_NAMES.has(name) || PERMANENT_NAME_PATTERNS.some((pattern) => pattern.test(name)));
+}
+
 interface SdkErrorShape {
   name?: string;
   code?: string;
   message?: string;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
   $fault?: 'client' | 'server';
 }
 
@@ -75,13 +88,17 @@ export function errorName(error: unknown): string {
 export function isTransientAwsError(error: unknown): boolean {
   if (error instanceof TransientError) return true;
   if (error instanceof PermanentError) return false;
+  // The project's own verdicts (bad input, a guardrail, its configuration) stay what they say, whatever their cause.
+  if (error instanceof InvalidInputError || error instanceof GuardrailError || error instanceof ConfigurationError) return false;
   const e = error as SdkErrorShape;
   if (!e || typeof e !== 'object') return false;
   // A denial is permanent even where the SDK would retry it: AccessDeniedException is one of its clock-skew codes,
   // retried once it corrected the skew; a denial that outlived that correction is the policy's, not the clock's.
   if (isAccessDenied(error)) return false;
+  // Asked before the SDK, which retries any error on the attempt that corrected a clock skew and any with a transient cause.
+  if (isPermanentName(e.name) || isPermanentName(e.code)) return false;
   const sdk = error as SdkError;
-  if (isThrottlingError(sdk) || isTransientError(sdk)) return true;
+  if (isThrottlingError(sdk) || isTransientError(skewOnlyIfSkewError(sdk))) return true;
   if (TRANSIENT_NAMES.has(e.name ?? '') || TRANSIENT_NAMES.has(e.code ?? '')) return true;
   // The SDK's retry middleware replaces an error from another JavaScript realm (node:vm, Jest's sandbox) with
   // "AWS SDK error wrapper for TimeoutError: socket hang up": the original name survives only in the message.
@@ -90,6 +107,16 @@ export function isTransientAwsError(error: unknown): boolean {
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && (status >= 500 || status === 429)) return true;
   return e.$fault === 'server';
+}
+
+/**
+ * The error as the SDK's `isTransientError` should judge it: `$metadata.clockSkewCorrected` says the SDK corrected its
+ * clock on this attempt, which cures a refusal for skew (RequestTimeTooSkewed, SignatureDoesNotMatch: its clock-skew codes)
+ * and nothing else; on any other error the flag is hidden (the error itself is not changed).
+ */
+function skewOnlyIfSkewError(error: SdkError): SdkError {
+  if (!error.$metadata?.clockSkewCorrected || isClockSkewError(error)) return error;
+  return Object.create(error, { $metadata: { value: { ...error.$metadata, clockSkewCorrected: false } } }) as SdkError;
 }
 
 /** Error codes AWS services answer when the caller's policy lacks a permission (403). */

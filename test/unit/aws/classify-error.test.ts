@@ -7,7 +7,7 @@ import { PriorRequestNotComplete } from '@aws-sdk/client-route-53';
 import { KMSThrottlingException } from '@aws-sdk/client-sns';
 import { KmsThrottled, RequestThrottled } from '@aws-sdk/client-sqs';
 import { classifyAwsError, isTransientAwsError } from '../../../shared/aws/classify-error';
-import { PermanentError, TransientError } from '../../../shared/errors';
+import { ConfigurationError, GuardrailError, InvalidInputError, PermanentError, TransientError } from '../../../shared/errors';
 
 // Sources:
 //  [L] Lambda API reference, UpdateEventSourceMapping / PutFunctionConcurrency "Errors": ResourceConflictException (409,
@@ -144,5 +144,35 @@ describe('isTransientAwsError: what must stay permanent does, whatever the SDK r
   ])('%s is permanent', (_situation, error) => {
     expect(isTransientAwsError(error)).toBe(false);
     expect(classifyAwsError(error, 'RDS ModifyDBInstance')).toBeInstanceOf(PermanentError);
+  });
+});
+
+// Review 21b R21b-5: the SDK's isTransientError also answers true for any error on the attempt that corrected a clock
+// skew, and for any error whose `cause` chain holds a transient one. The project's own verdicts and permanent names
+// stay permanent regardless; a skew-corrected refusal FOR skew stays transient (the cases above).
+describe('isTransientAwsError: the SDK\'s skew and cause branches do not override the project\'s permanent verdicts (R21b-5)', () => {
+  const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  const skewed = (name: string, status: number): Error => Object.assign(new Error(`${name} on the skew-correcting attempt`), { name, $metadata: { httpStatusCode: status, clockSkewCorrected: true } });
+  it.each<[string, Error]>([
+    ['InvalidInputError caused by a throttle', new InvalidInputError('bad input', [], { cause: throttle })],
+    ['ConfigurationError caused by ETIMEDOUT', Object.assign(new ConfigurationError('bad config'), { cause: { code: 'ETIMEDOUT' } })],
+    ['GuardrailError caused by a 503', new GuardrailError('cooldown', 'held', { cause: { $metadata: { httpStatusCode: 503 } } })],
+    ['ConditionalCheckFailedException with clockSkewCorrected', skewed('ConditionalCheckFailedException', 400)],
+    ['ValidationException with clockSkewCorrected', skewed('ValidationException', 400)],
+    ['ResourceNotFoundException with clockSkewCorrected', skewed('ResourceNotFoundException', 404)],
+    ['InvalidParameterValue with clockSkewCorrected', skewed('InvalidParameterValue', 400)],
+    ['an unlisted client error (InsufficientDBInstanceCapacity) with clockSkewCorrected: the flag cures only a skew refusal', skewed('InsufficientDBInstanceCapacity', 400)],
+    ['ValidationException caused by ECONNRESET', Object.assign(new Error('1 validation error'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 }, cause: { code: 'ECONNRESET' } })],
+  ])('%s is permanent', (_situation, error) => {
+    expect(isTransientAwsError(error)).toBe(false);
+    expect(classifyAwsError(error, 'DynamoDB PutItem')).toBeInstanceOf(PermanentError);
+  });
+
+  it.each<[string, Error]>([
+    ['a plain Error whose cause is ECONNRESET (a wrapper of a network failure)', new Error('wrapped', { cause: { code: 'ECONNRESET' } })],
+    ['SignatureDoesNotMatch once the SDK corrected the skew (one of its clock-skew codes)', skewed('SignatureDoesNotMatch', 403)],
+    ['a 503 on the skew-correcting attempt', skewed('ServiceUnavailable', 503)],
+  ])('%s stays transient', (_situation, error) => {
+    expect(isTransientAwsError(error)).toBe(true);
   });
 });
