@@ -3,6 +3,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { partitionOf } from '../aws/arn';
 import { callAws, classifyAwsError, errorName } from '../aws/classify-error';
+import { recordUnansweredAttempts, unansweredAttemptsBefore } from '../aws/unanswered-attempts';
 import { InvalidInputError, PermanentError } from '../errors';
 import { primaryMetric } from '../events/primary-metric';
 import type { Playbook, PlaybookContext, ResourceRef } from '../pipeline/types';
@@ -73,7 +74,12 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
   row: ROW,
   // Only on ALARM: scaling back down is downtime too, so a person decides when.
   actsOn: ['ALARM'],
-  createClients: (config, shared) => ({ rds: new RDSClient(config), cloudWatch: shared.cloudWatch }),
+  // The RDS client marks a failed call with its earlier attempts that had no answer (apply's refused retry, R21b-3).
+  createClients: (config, shared) => {
+    const rds = new RDSClient(config);
+    recordUnansweredAttempts(rds.middlewareStack);
+    return { rds, cloudWatch: shared.cloudWatch };
+  },
   // A change in the DR region waits for that region to serve (FailoverToDR has run there: decision 123).
   regionServing: regionServingSource,
   actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance'],
@@ -133,13 +139,27 @@ export const cpuUtilizationPlaybook: Playbook<CpuUtilizationClients, DatabaseTar
     try {
       await ctx.clients.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBInstanceClass: change.toClass, ApplyImmediately: true }));
     } catch (error) {
-      // RDS refuses a modification of an instance that is not `available` (InvalidDBInstanceState, 400). After more than
-      // one attempt of this call (the SDK retries one timed out or cut since decision 337), the refusal can be RDS's answer
-      // to this very change: an earlier attempt was applied, its answer lost, and the instance is now `modifying`. So the
-      // instance is read again: the class planned, running or pending, is this change made (review 20d R20-61). Anything
-      // else, and a refusal of the first attempt, stays a failure.
+      // RDS refuses a modification of an instance that is not `available` (InvalidDBInstanceState, 400). When an earlier
+      // attempt of this call ended with NO answer (timed out, reset: the SDK retries it since decision 337), the refusal
+      // can be RDS's answer to this very change: that attempt was applied, its answer lost, and the instance is now
+      // `modifying`. So the instance is read again: the class planned, running or pending, is this change made (review
+      // 20d R20-61). An earlier attempt that was answered (a throttle, a 5xx) applied nothing: a refusal after it is
+      // someone else's modification under way, even one to the same class (review 21b R21b-3), and is never read back
+      // as ours. The count of unanswered attempts is the RDS client's middleware's (shared/aws/unanswered-attempts.ts).
+      if (!isInstanceStateRefusal(error)) throw classifyAwsError(error, 'RDS ModifyDBInstance');
       const attempts = (error as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
-      if (!isInstanceStateRefusal(error) || attempts < 2) throw classifyAwsError(error, 'RDS ModifyDBInstance');
+      const unanswered = unansweredAttemptsBefore(error);
+      if (attempts < 2) throw classifyAwsError(error, 'RDS ModifyDBInstance');
+      if (!unanswered) {
+        throw new PermanentError(
+          `RDS ModifyDBInstance of ${id} to ${change.toClass} refused after ${attempts} attempts (${errorName(error)}: ${(error as { message?: string }).message ?? ''}): ` +
+            (unanswered === undefined
+              ? 'what the earlier attempts met was not recorded (a client without the attempt record), so none is taken as applied: '
+              : 'every earlier attempt was answered (throttled or failed: nothing applied), so none of this change was taken: ') +
+            'another modification is under way',
+          { cause: error },
+        );
+      }
       const seen = observationOf(id, await describe(ctx, id));
       if (seen.instanceClass === change.toClass || seen.pendingInstanceClass === change.toClass) return;
       throw new PermanentError(
