@@ -431,15 +431,33 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
   const before = { health: job.before.figures, window: `${job.before.from}/${job.before.to}` };
   const about = `health check of "${job.summary}" (${health.signal})`;
 
+  // A revert taken: the resource reads the revert's value, and no longer the change's, or reads both because the change
+  // is what it runs and the revert's value is PENDING (RDS takes a class change as PendingModifiedValues and keeps running
+  // the old class for minutes: the change isApplied running, the revert isApplied pending, and notInEffect says the change
+  // is not all the resource has). Judged as "still applied", a revert whose answer was lost would be refused as "another
+  // class change pending" and paged "not reverted" while it runs (review 21b R21b-4). A pending value that is not the
+  // revert's (someone else's change to another class) is not the revert's and is judged below as before.
+  const revertPending = stillApplied && playbook.isApplied(observation, revert) && playbook.notInEffect?.(observation, change) !== undefined;
+  const revertTaken = (!stillApplied && playbook.isApplied(observation, revert)) || revertPending;
   // The revert an earlier attempt recorded reached AWS before it died: read it back and record it, nothing applied again.
-  if (previous && !stillApplied && playbook.isApplied(observation, revert)) {
-    return revertedDecision(deps, job, about, previous.worse, { before, after: { health: previous.after.figures, window: `${previous.after.from}/${previous.after.to}` } }, previous.after, await playbook.verify(ctx, target, revert), ' (applied by an earlier attempt, recorded on retry)');
+  if (previous && revertTaken) {
+    return revertedDecision(
+      deps,
+      job,
+      about,
+      previous.worse,
+      { before, after: { health: previous.after.figures, window: `${previous.after.from}/${previous.after.to}` } },
+      previous.after,
+      await playbook.verify(ctx, target, revert),
+      revertPending ? ' (taken by an earlier attempt and still pending, recorded on retry)' : ' (applied by an earlier attempt, recorded on retry)',
+    );
   }
   // The claim's answer was lost (decision 338): an earlier attempt of this check may have reverted the change, its
   // intent replaced unread. A change still in place was not reverted by anyone, so it is judged afresh below on a fresh
   // reading (the revert's values are absolute and checked). A change gone, reading the value a revert puts back, is
   // never judged "restored by someone else" blind: the trail is read for the earlier attempt's revert (decision 345).
-  if (!stillApplied && claim.previousIntentUnknown && playbook.isApplied(observation, revert)) {
+  // A revert pending (RDS, above) is read the same way: it is not judged afresh as a change still in place.
+  if (claim.previousIntentUnknown && revertTaken) {
     return unknownRevert(deps, playbook, job, ctx, observation, about, before);
   }
   if (!stillApplied) return notInPlace(deps, playbook, job, observation, about, before);

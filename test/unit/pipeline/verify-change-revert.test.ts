@@ -29,6 +29,8 @@ interface Knob {
   /** Injected once: the revert reaches the resource and its answer is lost, or the attempt dies before it. */
   fault?: 'answer-lost' | 'dies-before-apply';
   faultsFired: number;
+  /** RDS-like rows only (rdsLike below): a value taken, not yet run. */
+  pending?: number;
 }
 
 type Change = { from: number; to: number };
@@ -583,5 +585,72 @@ describe('a health check whose claim answer was lost (previous intent unknown)',
     expect(decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(expected) });
     expect(knob).toMatchObject({ value, applyCalls: 0, changes: 0 });
     expect(published).toEqual([decision]);
+  });
+});
+
+// Review 21b R21b-4: RDS takes a class change (the revert too) as PendingModifiedValues and keeps running the old class for
+// minutes. A revert taken and its answer lost (cut at the sweep's deadline, decision 346) leaves the instance running the
+// change's class with the revert's pending. The retry must record that revert, not page "made things worse; not
+// reverted" while it runs; a pending class that is NOT the revert's (someone else's) is not taken for it.
+describe('an RDS-like row: a revert taken as pending', () => {
+  type Observed = { value: number; pending?: number };
+  const rdsLike: typeof playbook = {
+    ...playbook,
+    observe: async (ctx) => ({ value: ctx.clients.value, ...(ctx.clients.pending !== undefined ? { pending: ctx.clients.pending } : {}) }),
+    apply: async (ctx, target, change) => {
+      const knob = ctx.clients;
+      const running = knob.value;
+      await playbook.apply(ctx, target, change).finally(() => {
+        // What the base row "applied" is only taken: pending, the old value still running.
+        if (knob.value !== running) [knob.pending, knob.value] = [knob.value, running];
+      });
+    },
+    verify: async (ctx) => ({ value: ctx.clients.value, ...(ctx.clients.pending !== undefined ? { pending: ctx.clients.pending } : {}) }),
+    // As cpu-utilization.ts's isApplied and notInEffect.
+    isApplied: (observation: Observed, change) => observation.value === change.to || observation.pending === change.to,
+    notInEffect: (observation: Observed, change) =>
+      observation.value !== change.to ? `runs ${observation.value}, not ${change.to} (still pending)` : observation.pending !== undefined ? `another class change pending (${observation.pending}): a person decides` : undefined,
+  };
+  const withRdsLike = (deps: VerifyChangeDeps): VerifyChangeDeps => ({ ...deps, playbooks: { [PLAYBOOK]: rdsLike as unknown as VerifyChangeDeps['playbooks'][string] } });
+
+  it('the revert taken (pending) and its answer lost: the retry records the revert, pending, applying nothing again', async () => {
+    const { knob, deps, input, published, verifyClaim } = await setup('answer-lost');
+    await expect(runVerifyChange(withRdsLike(deps), input)).rejects.toThrow(TransientError);
+    // The fault fired: the revert is taken (2 pending), the change (3) still running, the claim given back with its intent.
+    expect(knob).toMatchObject({ faultsFired: 1, value: 3, pending: 2, changes: 1, applyCalls: 1, healthReads: 1 });
+    expect(verifyClaim()).toMatchObject({ status: 'IN_PROGRESS', intent: { kind: 'revert' } });
+
+    const retried = await runVerifyChange(withRdsLike(deps), input);
+
+    expect(retried).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    expect(retried.reason).toContain('made things worse (errors 1 -> 50); reverted to the recorded value: value 3, pending 2 (taken by an earlier attempt and still pending, recorded on retry)');
+    expect(retried.reason).not.toMatch(/not reverted/);
+    expect(knob).toMatchObject({ value: 3, pending: 2, changes: 1, applyCalls: 1, healthReads: 1 });
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+    expect(verifyClaim()).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
+  });
+
+  it("an earlier attempt died before its revert and someone else's change to ANOTHER value is pending: not taken for the revert; held, a person decides", async () => {
+    const { knob, deps, input, published } = await setup('dies-before-apply');
+    await expect(runVerifyChange(withRdsLike(deps), input)).rejects.toThrow(TransientError);
+    expect(knob).toMatchObject({ faultsFired: 1, value: 3, changes: 0 });
+    knob.pending = 7;
+
+    const retried = await runVerifyChange(withRdsLike(deps), input);
+
+    expect(retried).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    expect(retried.reason).toContain('not reverted: the recorded value is refused: another class change pending (7): a person decides');
+    expect(retried.reason).not.toContain('earlier attempt');
+    expect(knob).toMatchObject({ value: 3, pending: 7, changes: 0, applyCalls: 1 });
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+  });
+
+  it('a first health check finding the change running with another value pending is judged as before (held), not taken for a revert', async () => {
+    const { knob, deps, input } = await setup();
+    knob.pending = 2;
+    const decision = await runVerifyChange(withRdsLike(deps), input);
+    // No earlier attempt, no intent: a pending 2 here is nobody's revert of ours.
+    expect(decision.reason).toContain('not reverted: the recorded value is refused: another class change pending (2): a person decides');
+    expect(knob).toMatchObject({ applyCalls: 0, changes: 0 });
   });
 });
