@@ -267,7 +267,8 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
   const functionName = firstResource(env.resources.functions, 'functions', environment);
   const database = firstResource(env.resources.databases, 'databases', environment);
   const apiName = `${service}-api`;
-  const ctx: AlarmContext = { queue, functionName, database, apiName };
+  // Every function the environment lists: with several, each OOM alarm and filter has its function's own metric (decision 359).
+  const ctx: AlarmContext = { queue, functionName, database, apiName, functions: env.resources.functions };
   const prefix = pascalCase(service);
   const logGroupName = `/aws/lambda/${functionName}`;
 
@@ -382,7 +383,7 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
       logGroupName,
       // Node's heap exhaustion, Lambda's runtime OOM error type, the kernel OOM kill, PHP's memory_limit fatal error.
       pattern: OUT_OF_MEMORY_FILTER_PATTERN,
-      ...outOfMemoryMetric(config),
+      ...outOfMemoryMetric(config, { functionName, functions: env.resources.functions }),
     },
     alarms,
     escalationTopics: config.escalationPath.map(({ level, name, topicName }) => ({ level, name, topicName })),

@@ -67,6 +67,11 @@ export interface AlarmContext {
   apiName: string;
   /** How the API named `apiName` is watched; unset: a REST API (the schema's default type). */
   api?: WatchedApi;
+  /**
+   * Every function the environment watches (unset: `functionName` alone). With more than one, each function's
+   * out-of-memory count is a metric of its own (outOfMemoryMetricName): a text-pattern filter cannot publish a dimension.
+   */
+  functions?: readonly string[];
 }
 
 /** Which kind of watched resource a row's alarm is about: one alarm per resource of that kind. */
@@ -113,6 +118,16 @@ export function watchedApiOf(config: AutomationConfig, apiName: string): Watched
   return { type: 'http', field: `dependencies.apis.${index}.id`, ...(entry.id !== undefined ? { id: entry.id } : {}) };
 }
 
+/**
+ * The metric one function's out-of-memory filter publishes and its alarm watches: the row's metric name where the
+ * environment watches that one function (as before decision 359), "<name>-<function>" where it watches several, so that
+ * each alarm, and the event it sends, names one function (raise-lambda-memory acts on one: decision 12). A Lambda
+ * function name (64 characters at most, letters, digits, - and _) keeps it within CloudWatch's 255.
+ */
+export function outOfMemoryMetricName(metricName: string, functionName: string, functions: readonly string[]): string {
+  return functions.length > 1 ? `${metricName}-${functionName}` : metricName;
+}
+
 /** "notification-service" -> "NotificationService", the prefix of every alarm name. */
 export function pascalCase(name: string): string {
   return name
@@ -157,12 +172,17 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
     datapointsToAlarm: 1,
     treatMissingData: 'missing',
   },
-  // Counted by the log metric filter (outOfMemoryFilter); a text pattern cannot carry dimensions, so the metric has none.
+  // Counted by each function's log metric filter (metricFilterSpecs). A text pattern cannot carry dimensions (a metric
+  // filter's dimensions are fields of JSON or space-delimited events), so the metric has none; one alarm per function,
+  // each on its function's own metric where there are several (outOfMemoryMetricName; review 21a R21-3, decision 359).
   'memory-pressure': {
     title: 'Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit)',
-    watches: 'shared',
+    watches: 'functions',
     target: (ctx) => ctx.functionName,
-    metric: (row) => single(row, {}, 60, { statistic: 'Sum' }),
+    metric: (row, ctx) => ({
+      ...single(row, {}, 60, { statistic: 'Sum' }),
+      metric: { namespace: row.detection.namespace, metricName: outOfMemoryMetricName(row.detection.metricName, ctx.functionName, ctx.functions ?? [ctx.functionName]), dimensions: {}, periodSeconds: 60 },
+    }),
     evaluationPeriods: 1,
     datapointsToAlarm: 1,
     treatMissingData: 'notBreaching',
@@ -474,8 +494,7 @@ export function runbooksNotRegisteredIn(config: AutomationConfig, role: RegionRo
 /**
  * Every alarm of an environment in one region (default: its primary): each row watched in the region's role, on each
  * watched resource of the kind it watches, with the row's restore signal beside it where it has one (Queue Backup's
- * low-water alarm, decision 185). A row whose metric has no per-resource dimension (the OOM count) gets one alarm, named
- * after the first function.
+ * low-water alarm, decision 185). The OOM count is one alarm per function, each on its function's metric (decision 359).
  */
 export function alarmSpecs(config: AutomationConfig, environment: EnvironmentName, region?: string): AlarmSpec[] {
   const role = roleOfRegion(config, environment, region);
@@ -485,6 +504,7 @@ export function alarmSpecs(config: AutomationConfig, environment: EnvironmentNam
     functionName: watched.functions[0] ?? '-',
     database: watched.databases[0] ?? '-',
     apiName: watched.apis[0] ?? '-',
+    functions: watched.functions,
   };
   const prefix = pascalCase(config.service);
   const slot: Record<Exclude<WatchedKind, 'shared'>, keyof AlarmContext> = {
@@ -538,10 +558,20 @@ export function alarmSpecsOf(config: AutomationConfig, environment: EnvironmentN
 export const OUT_OF_MEMORY_TERMS = ['JavaScript heap out of memory', 'Runtime.OutOfMemory', 'signal: killed', 'Allowed memory size of'] as const;
 export const OUT_OF_MEMORY_FILTER_PATTERN = OUT_OF_MEMORY_TERMS.map((term) => `?"${term}"`).join(' ');
 
-/** The metric the OOM filters publish (the memory-pressure row's detection metric) and that its alarm watches. */
-export function outOfMemoryMetric(config: AutomationConfig): { namespace: string; metricName: string } {
+/**
+ * The metric an OOM filter publishes (the memory-pressure row's detection metric) and that its alarm watches: with
+ * `functions` (the environment's watched functions), the one of `functionName` (outOfMemoryMetricName).
+ */
+export function outOfMemoryMetric(
+  config: AutomationConfig,
+  of?: { functionName: string; functions: readonly string[] },
+): { namespace: string; metricName: string } {
   const row = config.troubleshooting.find((r) => r.id === 'memory-pressure');
-  return { namespace: row?.detection.namespace ?? pascalCase(config.service), metricName: row?.detection.metricName ?? 'OutOfMemoryErrors' };
+  const metricName = row?.detection.metricName ?? 'OutOfMemoryErrors';
+  return {
+    namespace: row?.detection.namespace ?? pascalCase(config.service),
+    metricName: of ? outOfMemoryMetricName(metricName, of.functionName, of.functions) : metricName,
+  };
 }
 
 /**
@@ -605,6 +635,8 @@ export interface MetricFilterSpec {
   metricValue: string;
   /** Published dimensions (JSON selectors); none for the OOM count. */
   dimensions?: Record<string, string>;
+  /** The function whose log group an OOM filter reads (memory-pressure only): the function its metric is about. */
+  functionName?: string;
 }
 
 /**
@@ -615,18 +647,21 @@ export interface MetricFilterSpec {
 export function metricFilterSpecs(config: AutomationConfig, environment: EnvironmentName, region?: string): MetricFilterSpec[] {
   const rows = new Set(alarmSpecs(config, environment, region).map((s) => s.rowId));
   const watched = watchedResources(config, environment);
-  const oom = outOfMemoryMetric(config);
   return [
     ...(rows.has('memory-pressure')
-      ? watched.functions.map((functionName): MetricFilterSpec => ({
-          rowId: 'memory-pressure',
-          logGroupName: `/aws/lambda/${functionName}`,
-          filterName: `${functionName}-out-of-memory`,
-          pattern: OUT_OF_MEMORY_FILTER_PATTERN,
-          namespace: oom.namespace,
-          metricName: oom.metricName,
-          metricValue: '1',
-        }))
+      ? watched.functions.map((functionName): MetricFilterSpec => {
+          const oom = outOfMemoryMetric(config, { functionName, functions: watched.functions });
+          return {
+            rowId: 'memory-pressure',
+            logGroupName: `/aws/lambda/${functionName}`,
+            filterName: `${functionName}-out-of-memory`,
+            pattern: OUT_OF_MEMORY_FILTER_PATTERN,
+            namespace: oom.namespace,
+            metricName: oom.metricName,
+            metricValue: '1',
+            functionName,
+          };
+        })
       : []),
     ...(rows.has('connection-timeout')
       ? watched.apis.map((apiName): MetricFilterSpec => {

@@ -205,8 +205,8 @@ const API_SLOT = 'API-NAME-SLOT';
  *   watches its ApiId, so the name cannot be built from the document's parameter; the environment watches one API
  *   (`<service>-api`), and the document checks that the alarm of that name watches the API its parameter names
  *   (CheckDbConnections).
- * - `MemoryAlarmName`: the out-of-memory alarm's whole name (its metric has no dimension: one alarm, named after the
- *   environment's first function; RaiseLambdaMemory).
+ * - `MemoryAlarmTitle`: the out-of-memory alarm's name up to its function, "<prefix> Lambda Out Of Memory (...) >= <threshold>";
+ *   the document adds " ({{ FunctionName }})": one alarm per function (decision 359; RaiseLambdaMemory).
  * A table without the row has no such value (a document naming it then fails to render).
  */
 function documentAlarmNameValues(config: AutomationConfig, functionName: string | undefined): DeployValues {
@@ -226,7 +226,12 @@ function documentAlarmNameValues(config: AutomationConfig, functionName: string 
   const latency = rowOf('high-latency');
   if (latency) values.LatencyAlarmName = alarmSpecFor(latency, { queue: '-', functionName: '-', database: '-', apiName, api: watchedApiOf(config, apiName) }, prefix).name;
   const memory = rowOf('memory-pressure');
-  if (memory && functionName !== undefined) values.MemoryAlarmName = alarmSpecFor(memory, { queue: '-', functionName, database: '-', apiName }, prefix).name;
+  if (memory && functionName !== undefined) {
+    const { name } = alarmSpecFor(memory, { queue: '-', functionName, database: '-', apiName }, prefix);
+    const suffix = ` (${functionName})`;
+    if (!name.endsWith(suffix)) throw new DeployValueError(`the out-of-memory alarm's name ${JSON.stringify(name)} does not end with its function in parentheses: the documents expect it to`);
+    values.MemoryAlarmTitle = name.slice(0, -suffix.length);
+  }
   return values;
 }
 

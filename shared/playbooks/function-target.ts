@@ -1,5 +1,6 @@
 // Which owned Lambda function an alarm is about, from its metric: shared by the function playbooks. Pure.
 import { functionNameFromArn, partitionOf } from '../aws/arn';
+import { outOfMemoryMetric } from '../config/alarm-specs';
 import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError } from '../errors';
 import type { AlarmStateChange } from '../events/alarm-event';
@@ -21,7 +22,22 @@ function splitResource(resource: string): { functionName: string; qualifier?: st
   return at < 0 ? { functionName: resource } : { functionName: resource.slice(0, at), qualifier: resource.slice(at + 1) };
 }
 
-/** Which owned function an alarm is about: its FunctionName / Resource dimension, or (a log metric filter's metric) the one owned function. */
+/**
+ * The owned function whose out-of-memory filter publishes that metric (infra's metricFilterSpecs: with several functions,
+ * each its own metric, decision 359), or undefined: not one of those metrics.
+ */
+function outOfMemoryMetricOwner(runtime: RuntimeConfig, namespace: string, metricName: string): string | undefined {
+  const owned = runtime.env.resources.functions;
+  return owned.find((functionName) => {
+    const metric = outOfMemoryMetric(runtime.config, { functionName, functions: owned });
+    return metric.namespace === namespace && metric.metricName === metricName;
+  });
+}
+
+/**
+ * Which owned function an alarm is about: its FunctionName / Resource dimension, or (a log metric filter's metric) the
+ * function whose out-of-memory filter publishes it, else the one owned function.
+ */
 export function resolveFunctionTarget(event: AlarmStateChange, runtime: RuntimeConfig, handler: string): FunctionTarget {
   const metric = primaryMetric(event);
   if (!metric) {
@@ -39,14 +55,16 @@ export function resolveFunctionTarget(event: AlarmStateChange, runtime: RuntimeC
     if (fromResource?.qualifier !== undefined && fromResource.functionName === functionName) qualifier = fromResource.qualifier;
   } else if (Object.keys(dimensions).length === 0 && metric.namespace && metric.metricName && !metric.namespace.startsWith('AWS/')) {
     // A metric filter on a text pattern publishes without dimensions (only JSON and space-delimited patterns can
-    // extract them): the metric names no function, so it must be the one function this environment owns.
-    if (owned.length !== 1) {
+    // extract them): the metric is one function's out-of-memory count, named after it where there are several
+    // (decision 359), or a metric that names no function, which must then be the one function this environment owns.
+    const owner = outOfMemoryMetricOwner(runtime, metric.namespace, metric.metricName);
+    if (owner === undefined && owned.length !== 1) {
       throw new InvalidInputError(
         `alarm "${event.alarmName}" watches ${metric.namespace}/${metric.metricName} without dimensions and ${runtime.environment} owns ` +
           `${owned.length} functions (${owned.join(', ') || 'none'}): give the alarm a FunctionName dimension so ${handler} knows which`,
       );
     }
-    functionName = owned[0];
+    functionName = owner ?? owned[0];
     metricFilter = { namespace: metric.namespace, metricName: metric.metricName };
   }
   if (!functionName) {

@@ -97,4 +97,35 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     expect(sandbox.size).toBe(rowsWatchedIn(config, 'primary').length + 1);
     for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
   });
+
+  // Review 21a R21-3 (decision 359): with several functions infra built ONE OOM alarm, named after the first function, on
+  // one dimensionless metric every function's filter fed; raise-lambda-memory rejects such an event (decision 12). Now
+  // each function has its filter publishing a metric named after it and its own alarm on that metric, in the template.
+  it('with two watched functions, one out-of-memory alarm per function, each on the metric its own function\'s filter publishes; the sandbox\'s is the first\'s', () => {
+    const functions = ['notification-service-email-consumer', 'notification-service-sms-consumer'];
+    const config = parseAutomationConfig(mergeConfig(defaultConfig, { environments: { production: { resources: { functions } } } }));
+    const stack = new Stack(new App(), 'Alarms');
+    new WatchedAlarms(stack, 'Watched', { config, environment: 'production' });
+    const template = Template.fromStack(stack);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: Record<string, unknown> }>)
+      .map(({ Properties: p }) => p)
+      .filter((p) => String(p.AlarmName).includes('Out Of Memory'))
+      .map((p) => [p.AlarmName, p.Namespace, p.MetricName, p.Dimensions ?? []]);
+    const title = 'NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1';
+    expect(alarms).toEqual(functions.map((fn) => [`${title} (${fn})`, 'NotificationService', `OutOfMemoryErrors-${fn}`, []]));
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter') as Record<string, { Properties: Record<string, unknown> }>)
+      .map(({ Properties: p }) => p)
+      .filter((p) => String(p.FilterName).endsWith('-out-of-memory'))
+      .map((p) => [p.LogGroupName, p.MetricTransformations]);
+    expect(filters).toEqual(
+      functions.map((fn) => [`/aws/lambda/${fn}`, [{ MetricNamespace: 'NotificationService', MetricName: `OutOfMemoryErrors-${fn}`, MetricValue: '1' }]]),
+    );
+    // The sandbox provisions the first function: its alarm and filter are infra's first, field for field.
+    const sandbox = sandboxAlarms(config, 'production');
+    const infra = infraAlarms(config, 'production');
+    const first = sandbox.get(`${title} (${functions[0] ?? ''})`);
+    expect(first).toBeDefined();
+    expect(infra.get(`${title} (${functions[0] ?? ''})`)).toEqual(first);
+    expect(sandboxTopology(config, 'production').oomMetricFilter).toMatchObject({ logGroupName: `/aws/lambda/${functions[0] ?? ''}`, metricName: `OutOfMemoryErrors-${functions[0] ?? ''}` });
+  });
 });

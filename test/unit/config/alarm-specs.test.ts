@@ -17,7 +17,7 @@ describe('alarmSpecs', () => {
     expect(spec).toMatchObject({ name, threshold });
   });
 
-  it('watches every queue an environment owns, and counts out-of-memory exits in one alarm', () => {
+  it('watches every queue an environment owns, and counts out-of-memory exits in one alarm per function, each on its own metric (decision 359)', () => {
     const config = parseAutomationConfig(mergeConfig(defaultConfig, { environments: { staging: { resources: { queues: ['orders-queue', 'emails-queue'], functions: ['a', 'b'] } } } }));
     const specs = alarmSpecs(config, 'staging');
     // Each queue's depth alarm and its low-water alarm, the restore signal (decisions 185, 205).
@@ -28,7 +28,13 @@ describe('alarmSpecs', () => {
       'NotificationService Queue Over Low Water >= 100 in 5 min (emails-queue)',
     ]);
     expect(specs.filter((s) => s.rowId === 'error-rate')).toHaveLength(2);
-    expect(specs.filter((s) => s.rowId === 'memory-pressure')).toHaveLength(1);
+    // Review 21a R21-3: was one alarm on one metric for both functions, named after a, which raise-lambda-memory rejects.
+    expect(specs.filter((s) => s.rowId === 'memory-pressure').map((s) => [s.name, s.metric.kind === 'single' ? s.metric.metric.metricName : s.metric.expression])).toEqual([
+      ['NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (a)', 'OutOfMemoryErrors-a'],
+      ['NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (b)', 'OutOfMemoryErrors-b'],
+    ]);
+    // One function: the metric keeps the row's name (the default environments, the sandbox).
+    expect(alarmSpecs(config, 'production').filter((s) => s.rowId === 'memory-pressure').map((s) => (s.metric.kind === 'single' ? s.metric.metric.metricName : ''))).toEqual(['OutOfMemoryErrors']);
     expect(watchedResources(config, 'staging').apis).toEqual(['notification-service-api']);
   });
 

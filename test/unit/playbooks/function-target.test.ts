@@ -1,6 +1,7 @@
 // Which function (or database) an alarm names, from real alarm event shapes: the pure resolveTarget of the new playbooks.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alarmSpecs, metricFilterSpecs } from '../../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { InvalidInputError } from '../../../shared/errors';
 import { parseAlarmEvent } from '../../../shared/events/alarm-event';
@@ -60,6 +61,40 @@ describe('resolveFunctionTarget', () => {
   ])('rejects %s', (_situation, raw, overrides, message) => {
     expect(() => resolveFunctionTarget(parseAlarmEvent(raw), runtime(overrides), 'raise-lambda-memory')).toThrow(InvalidInputError);
     expect(() => resolveFunctionTarget(parseAlarmEvent(raw), runtime(overrides), 'raise-lambda-memory')).toThrow(message);
+  });
+});
+
+// Review 21a R21-3, decision 359: with several functions each has its own out-of-memory metric and alarm; the event of
+// each alarm infra builds (alarmSpecs, as CloudWatch sends it: the log-metric-filter fixture with the alarm's name and
+// metric) resolves to that alarm's function, never the first's, and its filter reads that function's log group.
+describe('resolveFunctionTarget on the out-of-memory alarms of an environment with several functions', () => {
+  const functions = ['notification-service-email-consumer', 'notification-service-sms-consumer', 'notification-service-push-consumer'];
+  const overrides = { environments: { production: { resources: { functions } } } };
+  const config = runtime(overrides).config;
+  const oom = alarmSpecs(config, 'production', 'us-east-1').filter((spec) => spec.rowId === 'memory-pressure');
+
+  it('builds one alarm per function, each on a metric of its own named after it, fed by that function\'s filter only', () => {
+    const metrics = oom.map((spec) => (spec.metric.kind === 'single' ? [spec.name, spec.metric.metric.metricName, spec.metric.metric.dimensions] : []));
+    const title = 'NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1';
+    expect(metrics).toEqual(functions.map((fn) => [`${title} (${fn})`, `OutOfMemoryErrors-${fn}`, {}]));
+    const filters = metricFilterSpecs(config, 'production', 'us-east-1').filter((f) => f.rowId === 'memory-pressure');
+    expect(filters.map((f) => [f.logGroupName, f.namespace, f.metricName])).toEqual(functions.map((fn) => [`/aws/lambda/${fn}`, 'NotificationService', `OutOfMemoryErrors-${fn}`]));
+  });
+
+  it.each(functions.map((fn, i) => [fn, i]))("resolves the alarm of %s to that function", (fn, i) => {
+    const spec = oom[i as number];
+    if (spec?.metric.kind !== 'single') throw new Error('no single-metric OOM alarm');
+    const raw = fixture('alarm-state-change-log-metric-filter');
+    const detail = raw.detail as { alarmName: string; configuration: { metrics: Array<{ metricStat: { metric: Json } }> } };
+    detail.alarmName = spec.name;
+    raw.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${spec.name}`];
+    const first = detail.configuration.metrics[0];
+    if (first) first.metricStat.metric = { namespace: spec.metric.metric.namespace, name: spec.metric.metric.metricName, dimensions: {} };
+    expect(resolveFunctionTarget(parseAlarmEvent(raw), runtime(overrides), 'raise-lambda-memory')).toEqual({
+      functionName: fn,
+      metricFilter: { namespace: 'NotificationService', metricName: `OutOfMemoryErrors-${fn as string}` },
+      resource: { type: 'lambda-function', id: fn, arn: `arn:aws:lambda:us-east-1:123456789012:function:${fn as string}` },
+    });
   });
 });
 

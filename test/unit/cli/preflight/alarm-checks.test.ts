@@ -201,7 +201,7 @@ describe('an HTTP API configured (dependencies.apis[].type http): the High Laten
 });
 
 // Decision 342: where a route's names exceed one event pattern, infra writes several rules; each alarm is checked
-// against the rule that names it. Four channels in the DR region: 25 alarms, the recoveries in two rules (19 + 6).
+// against the rule that names it. Four channels in the DR region: 28 alarms, the recoveries in two rules (17 + 11; decision 359).
 describe('four channels in the DR region: the recoveries in two rules', () => {
   const region = 'us-west-2';
   const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region, RUNBOOK_CONFIG_JSON: JSON.stringify(FOUR_CHANNEL_OVERRIDES) });
@@ -217,20 +217,20 @@ describe('four channels in the DR region: the recoveries in two rules', () => {
   });
   const runDr = () => checkRouting(clients(), dr, target, live(), new Map());
 
-  it('expects two recoveries rules of 19 and 6 alarms, and every route PASSes against them', async () => {
-    expect(dr.alarms).toHaveLength(25);
+  it('expects two recoveries rules of 17 and 11 alarms, and every route PASSes against them', async () => {
+    expect(dr.alarms).toHaveLength(28);
     expect(dr.okRoute.recoveriesRules.map((r) => [r.ruleName, r.alarmNames.length])).toEqual([
-      ['notification-runbooks-escalate-recoveries', 19],
-      ['notification-runbooks-escalate-recoveries-2', 6],
+      ['notification-runbooks-escalate-recoveries', 17],
+      ['notification-runbooks-escalate-recoveries-2', 11],
     ]);
     rules(deployedDr());
     const results = await runDr();
     expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
-    expect(results.filter((r) => r.check === 'ok-reaches-escalate')).toHaveLength(25);
-    expect(results.filter((r) => r.check === 'ok-reaches-escalate' && r.message.includes('rule notification-runbooks-escalate-recoveries-2 '))).toHaveLength(6);
+    expect(results.filter((r) => r.check === 'ok-reaches-escalate')).toHaveLength(28);
+    expect(results.filter((r) => r.check === 'ok-reaches-escalate' && r.message.includes('rule notification-runbooks-escalate-recoveries-2 '))).toHaveLength(11);
   });
 
-  it('the second recoveries rule missing: exactly its 6 alarms FAIL, naming it', async () => {
+  it('the second recoveries rule missing: exactly its 11 alarms FAIL, naming it', async () => {
     const { 'notification-runbooks-escalate-recoveries-2': _second, ...others } = deployedDr();
     rules(others);
     const failed = (await runDr()).filter((r) => r.status !== 'PASS');
