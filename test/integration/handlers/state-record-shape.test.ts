@@ -3,9 +3,10 @@
 // write it would (a compromised role, a hand edit, an older version's bug). The handler refuses, logs why, escalates, and
 // the consumers and the forged record stay as they were.
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { loadHandler } from '../../support/load-handler';
+import { putForgedClaim } from '../support/forged-claim';
 import { callsDuring, writes } from '../support/proxy-calls';
 import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
@@ -97,19 +98,7 @@ describe('scale-consumers refuses a state table record that is not one the autom
     const incidentKey = `${(ok.resources as string[])[0]}#${(ok.detail as { state: { timestamp: string } }).state.timestamp}`;
     const claimKey = { pk: `INCIDENT#${incidentKey}`, sk: 'CLAIM#scale-consumers' };
     // A claim of the OK's incident whose holder "died" (lease expired), with an intent no version of the pipeline writes.
-    await h.account.dynamo.send(
-      new PutCommand({
-        TableName: h.account.topology.stateTable.name,
-        Item: {
-          ...claimKey,
-          status: 'IN_PROGRESS',
-          owner: 'forged-owner',
-          leaseExpiresAtSeconds: 1,
-          claimedAt: new Date().toISOString(),
-          intent: { direction: 'sideways', summary: 'restore', change: { mappings: [{ uuid: h.account.topology.consumer.mappingUuid, from: 100, to: 2 }] }, target: { resource: {} } },
-        },
-      }),
-    );
+    await putForgedClaim(h.account, claimKey);
     expect((await item(h.account, claimKey))?.intent).toMatchObject({ direction: 'sideways' });
     const stateBefore = await item(h.account, h.stateKey);
 

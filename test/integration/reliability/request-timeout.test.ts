@@ -3,13 +3,14 @@
 // each attempt out and retries it, the pipeline takes the TimeoutError as transient, logs it, releases the claim and
 // throws; nothing was changed, and Lambda's retry makes the change exactly once. The timeout comes through the real
 // configuration path: `sdkTimeouts.requestTimeoutMs` in RUNBOOK_CONFIG_JSON, read by the handler's entry point.
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
 import type { AwsOperation } from '../../../sandbox/gap-proxy';
+import { putForgedClaim } from '../support/forged-claim';
 import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions, resourceState } from './support/emulator-records';
-import { deliverAsynchronously } from './support/lambda-delivery';
+import { deliverAsynchronously, type DeliveryResult } from './support/lambda-delivery';
 import { alarmOf, concurrencySteps, entryPoint, isMutating, ladderSteps, memorySteps, playbookCases, scaleConsumersCase, scheduledHealthChecks, verifyChangeCase, type PlaybookCase } from './support/playbook-cases';
 import type { RuntimeConfig } from '../../../shared/config/load-config';
 
@@ -51,6 +52,82 @@ function changeCallsOf(playbook: PlaybookCase, calls: readonly AwsOperation[], a
   return calls.filter((c) => c.accountId === accountId && playbook.changeCalls.some((api) => api.service === c.service && api.operation === c.operation));
 }
 
+/** Where the proxy's call log stands now: pass it to `getProxyCalls` to read only the calls made since. */
+async function callMark(): Promise<number> {
+  return (await getProxyCalls(control())).length;
+}
+
+/** How many times each fault fired. */
+function firedCounts(faults: readonly ActiveFault[]): number[] {
+  return faults.map((f) => f.times - f.remaining);
+}
+
+/** A PutItem applied by the emulator whose answer is kept far past the request timeout (then dropped): the SDK retries it. */
+const LOST_PUT_ITEM_ANSWER = { service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS };
+/** Publishing a decision fails at every SDK attempt: the delivery fails transiently and gives its claim back. */
+const PUBLISH_FAILS = { service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' };
+
+/**
+ * Sets `rules` in the account `scope`, runs `deliver`, reads the faults as they stand after it (`fired`), and removes
+ * whatever rules are left, whether the delivery returned or threw.
+ */
+async function deliverWithFaults(
+  scope: { accountId: string },
+  rules: Parameters<typeof setProxyFaults>[1],
+  deliver: () => Promise<DeliveryResult>,
+): Promise<{ result: DeliveryResult; fired: ActiveFault[] }> {
+  await setProxyFaults(control(), rules, scope);
+  try {
+    const result = await deliver();
+    return { result, fired: await getProxyFaults(control(), scope) };
+  } finally {
+    await clearProxyFaults(control(), scope);
+  }
+}
+
+/**
+ * Delivery 1 under PUBLISH_FAILS (its change made, its decision not published: transient, claim given back). Before
+ * Lambda's retry: what delivery 1 left is read (its publish faults, its change calls since `since`), its rules removed,
+ * `betweenDeliveries` run; then delivery 2's takeover PutItem (the account's first in the delivery) is applied and its
+ * answer lost past the timeout, so the SDK retries the same PutItem, which its own item refuses.
+ */
+async function takeoverLosesClaimAnswer(
+  playbook: PlaybookCase,
+  account: SandboxAccount,
+  scope: { accountId: string },
+  delivery: { handler: ReturnType<typeof entryPoint>; event: unknown; since: number },
+  betweenDeliveries: () => Promise<unknown>,
+) {
+  let publishFaults: ActiveFault[] = [];
+  let firstDeliveryChanges = -1;
+  const { result, fired: lostFaults } = await deliverWithFaults(scope, [PUBLISH_FAILS], () =>
+    deliverAsynchronously(delivery.handler, delivery.event, {
+      beforeRetry: async (attempt) => {
+        if (attempt !== 2) return;
+        publishFaults = await getProxyFaults(control(), scope);
+        firstDeliveryChanges = changeCallsOf(playbook, await getProxyCalls(control(), delivery.since), account.accountId).length;
+        await clearProxyFaults(control(), scope);
+        await betweenDeliveries();
+        await setProxyFaults(control(), [LOST_PUT_ITEM_ANSWER], scope);
+      },
+    }),
+  );
+  return { result, publishFaults, firstDeliveryChanges, lostFaults };
+}
+
+/** What the deliveries since `since` left: the row's change calls, the knob, the decisions published (drained). */
+async function outcomeSince(playbook: PlaybookCase, account: SandboxAccount, since: number) {
+  const changes = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
+  const after = await playbook.knob.read(account);
+  const published = await publishedDecisions(account);
+  return { changes, after, published };
+}
+
+/** The delivery's end in a log line: its outcome, on which delivery, why, and the errors thrown before it. */
+function deliverySummary(result: DeliveryResult): string {
+  return `${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} (${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}`;
+}
+
 /**
  * Per row, a read the handler makes once, after its claim (the claim's PutItem comes first: asserted from the call log).
  * Not verify-change's GetMetricData: its figures are read several at once, so their attempts share the rule's holds and
@@ -79,7 +156,7 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when a read nev
     // One more than the SDK's attempts, so a fifth attempt would be held too and show in the count.
     // Let go, a held call is failed (503) and never reaches the emulator.
     const rule = { ...read, times: SDK_ATTEMPTS + 1, hold: true as const, status: 503, code: 'ServiceUnavailable' };
-    const since = (await getProxyCalls(control())).length;
+    const since = await callMark();
     await setProxyFaults(control(), [rule], scope);
     const guard = setTimeout(() => void clearProxyFaults(control(), scope), GUARD_MS);
     let heldAtFailure: ActiveFault[] = [];
@@ -140,28 +217,16 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim 
     const before = await playbook.knob.read(account);
     // The claim's PutItem (the account's first in the delivery) reaches the emulator and is applied; its answer is kept
     // far past the request timeout (then dropped), so the SDK times the attempt out and retries the same PutItem.
-    const rule = { service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS };
-    const since = (await getProxyCalls(control())).length;
-    await setProxyFaults(control(), [rule], scope);
-    let result;
-    let fired: ActiveFault[];
-    try {
-      result = await deliverAsynchronously(handler, event);
-      fired = await getProxyFaults(control(), scope);
-    } finally {
-      await clearProxyFaults(control(), scope);
-    }
-    const changes = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
-    const after = await playbook.knob.read(account);
-    const published = await publishedDecisions(account);
+    const since = await callMark();
+    const { result, fired } = await deliverWithFaults(scope, [LOST_PUT_ITEM_ANSWER], () => deliverAsynchronously(handler, event));
+    const { changes, after, published } = await outcomeSince(playbook, account, since);
     console.log(
-      `request-timeout: ${playbook.row}: claim answer lost past the timeout (fired ${fired.map((f) => f.times - f.remaining).join()}) -> ` +
-        `${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} (${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ` +
+      `request-timeout: ${playbook.row}: claim answer lost past the timeout (fired ${firedCounts(fired).join()}) -> ${deliverySummary(result)}; ` +
         `${changes} change call(s) (${playbook.knob.name} ${before} -> ${after}); published ${published.map((d) => d.outcome).join() || 'nothing'}`,
     );
 
     // The fault fired once: the first claim attempt was applied and its answer lost.
-    expect(fired.map((f) => f.times - f.remaining)).toEqual([1]);
+    expect(firedCounts(fired)).toEqual([1]);
     // Not a duplicate of itself: the change made exactly once, in the first delivery, recorded and published once.
     expect({ made: playbook.made(result.decision), attempts: result.attempts, changes, after }).toEqual({
       made: true,
@@ -207,43 +272,22 @@ describe.each(alarmRows)('%s when a takeover of an applied attempt loses its cla
     const { account, runtime, event, scope } = await arrangeWithTimeout(playbook, room.configJson);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
-    const since = (await getProxyCalls(control())).length;
+    const since = await callMark();
     // Delivery 1: the change is applied, then publishing its decision fails at every SDK attempt: transient, claim released.
-    await setProxyFaults(control(), [{ service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' }], scope);
-    let publishFaults: ActiveFault[] = [];
-    let firstDeliveryChanges = -1;
-    let lostFaults: ActiveFault[];
-    let result;
-    try {
-      result = await deliverAsynchronously(handler, event, {
-        beforeRetry: async (attempt) => {
-          if (attempt !== 2) return;
-          publishFaults = await getProxyFaults(control(), scope);
-          firstDeliveryChanges = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
-          await clearProxyFaults(control(), scope);
-          await room.beforeSecondDelivery?.(account);
-          // Delivery 2: its takeover PutItem (the account's first in the delivery) is applied, its answer lost past the
-          // timeout; the SDK retries the same PutItem, which its own item refuses.
-          await setProxyFaults(control(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS }], scope);
-        },
-      });
-      lostFaults = await getProxyFaults(control(), scope);
-    } finally {
-      await clearProxyFaults(control(), scope);
-    }
-    const changes = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
-    const after = await playbook.knob.read(account);
-    const published = await publishedDecisions(account);
+    // Delivery 2: its takeover PutItem is applied, its answer lost past the timeout.
+    const { result, publishFaults, firstDeliveryChanges, lostFaults } = await takeoverLosesClaimAnswer(playbook, account, scope, { handler, event, since }, async () =>
+      room.beforeSecondDelivery?.(account),
+    );
+    const { changes, after, published } = await outcomeSince(playbook, account, since);
     console.log(
-      `request-timeout: ${playbook.row}: takeover's claim answer lost after an applied attempt (publish fired ${publishFaults.map((f) => f.times - f.remaining).join()}, ` +
-        `lost fired ${lostFaults.map((f) => f.times - f.remaining).join()}) -> ${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} ` +
-        `(${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ${changes} change call(s) (${playbook.knob.name} ${before} -> ${after}; ` +
+      `request-timeout: ${playbook.row}: takeover's claim answer lost after an applied attempt (publish fired ${firedCounts(publishFaults).join()}, ` +
+        `lost fired ${firedCounts(lostFaults).join()}) -> ${deliverySummary(result)}; ${changes} change call(s) (${playbook.knob.name} ${before} -> ${after}; ` +
         `one step ${playbook.knob.afterOneChange(account, runtime)}, two ${room.afterTwoChanges(account, runtime)})`,
     );
 
     // Both faults fired: delivery 1's publish failed at each SDK attempt, delivery 2's claim answer was lost once.
-    expect(publishFaults.map((f) => f.times - f.remaining)).toEqual([SDK_ATTEMPTS]);
-    expect(lostFaults.map((f) => f.times - f.remaining)).toEqual([1]);
+    expect(firedCounts(publishFaults)).toEqual([SDK_ATTEMPTS]);
+    expect(firedCounts(lostFaults)).toEqual([1]);
     // Exactly one change, by delivery 1: the knob one step up from where it was arranged, not two.
     expect({ firstDeliveryChanges, changes, after }).toEqual({ firstDeliveryChanges: 1, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
     // There was room for a second step (so the check, not a cap, held it back).
@@ -270,29 +314,18 @@ describe('scale-up-database when its ModifyDBInstance is applied but the answer 
     const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
-    const since = (await getProxyCalls(control())).length;
+    const since = await callMark();
     // The account's first ModifyDBInstance reaches the emulator (the class changes) and leaves the instance modifying;
     // its answer is kept far past the request timeout (then dropped), so the SDK times the attempt out and sends it again.
     const rule = { service: 'rds', operation: 'ModifyDBInstance', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS, rdsModifying: true as const };
-    await setProxyFaults(control(), [rule], scope);
-    let result;
-    let fired: ActiveFault[];
-    try {
-      result = await deliverAsynchronously(handler, event);
-      fired = await getProxyFaults(control(), scope);
-    } finally {
-      await clearProxyFaults(control(), scope);
-    }
-    const modifyCalls = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
-    const after = await playbook.knob.read(account);
-    const published = await publishedDecisions(account);
+    const { result, fired } = await deliverWithFaults(scope, [rule], () => deliverAsynchronously(handler, event));
+    const { changes: modifyCalls, after, published } = await outcomeSince(playbook, account, since);
     const arn = result.decision?.resource?.arn ?? '';
     const state = await resourceState(account, arn);
     const checks = await scheduledHealthChecks(account);
     console.log(
-      `request-timeout: ${playbook.row}: ModifyDBInstance answer lost past the timeout (fired ${fired.map((f) => f.times - f.remaining).join()}, retries refused ${fired.map((f) => f.refused).join()}) -> ` +
-        `${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} (${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ` +
-        `${modifyCalls} ModifyDBInstance call(s) (${playbook.knob.name} ${before} -> ${after}); health checks ${checks.length}; published ${published.map((d) => d.outcome).join() || 'nothing'}`,
+      `request-timeout: ${playbook.row}: ModifyDBInstance answer lost past the timeout (fired ${firedCounts(fired).join()}, retries refused ${fired.map((f) => f.refused).join()}) -> ` +
+        `${deliverySummary(result)}; ${modifyCalls} ModifyDBInstance call(s) (${playbook.knob.name} ${before} -> ${after}); health checks ${checks.length}; published ${published.map((d) => d.outcome).join() || 'nothing'}`,
     );
 
     // The fault fired: the first attempt was applied and its answer lost; the SDK's retry was refused, once.
@@ -326,46 +359,26 @@ describe.each([
     const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
-    const since = (await getProxyCalls(control())).length;
-    await setProxyFaults(control(), [{ service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' }], scope);
-    let publishFaults: ActiveFault[] = [];
-    let firstDeliveryChanges = -1;
+    const since = await callMark();
     let deletedEntries = 0;
-    let lostFaults: ActiveFault[];
-    let result;
-    try {
-      result = await deliverAsynchronously(handler, event, {
-        beforeRetry: async (attempt) => {
-          if (attempt !== 2) return;
-          publishFaults = await getProxyFaults(control(), scope);
-          firstDeliveryChanges = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
-          await clearProxyFaults(control(), scope);
-          if (trail === 'unrecorded') {
-            // A's record of its revert: the health check's audit entry (an escalation carrying after.reverted).
-            const table = account.topology.stateTable.name;
-            const items = (await account.dynamo.send(new ScanCommand({ TableName: table }))).Items ?? [];
-            const reverts = items.filter((item) => String(item.sk).startsWith('AUDIT#') && (item.decision as { after?: { reverted?: unknown } } | undefined)?.after?.reverted !== undefined);
-            for (const item of reverts) await account.dynamo.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
-            deletedEntries = reverts.length;
-          }
-          await setProxyFaults(control(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS }], scope);
-        },
-      });
-      lostFaults = await getProxyFaults(control(), scope);
-    } finally {
-      await clearProxyFaults(control(), scope);
-    }
-    const changes = changeCallsOf(playbook, await getProxyCalls(control(), since), account.accountId).length;
-    const after = await playbook.knob.read(account);
-    const published = await publishedDecisions(account);
+    const { result, publishFaults, firstDeliveryChanges, lostFaults } = await takeoverLosesClaimAnswer(playbook, account, scope, { handler, event, since }, async () => {
+      if (trail !== 'unrecorded') return;
+      // A's record of its revert: the health check's audit entry (an escalation carrying after.reverted).
+      const table = account.topology.stateTable.name;
+      const items = (await account.dynamo.send(new ScanCommand({ TableName: table }))).Items ?? [];
+      const reverts = items.filter((item) => String(item.sk).startsWith('AUDIT#') && (item.decision as { after?: { reverted?: unknown } } | undefined)?.after?.reverted !== undefined);
+      for (const item of reverts) await account.dynamo.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
+      deletedEntries = reverts.length;
+    });
+    const { changes, after, published } = await outcomeSince(playbook, account, since);
     console.log(
-      `request-timeout: verify-change (${trail}): takeover's claim answer lost after a revert (publish fired ${publishFaults.map((f) => f.times - f.remaining).join()}, ` +
-        `lost fired ${lostFaults.map((f) => f.times - f.remaining).join()}, audit entries deleted ${deletedEntries}) -> ${result.decision?.outcome ?? 'not completed'} ` +
+      `request-timeout: verify-change (${trail}): takeover's claim answer lost after a revert (publish fired ${firedCounts(publishFaults).join()}, ` +
+        `lost fired ${firedCounts(lostFaults).join()}, audit entries deleted ${deletedEntries}) -> ${result.decision?.outcome ?? 'not completed'} ` +
         `(${result.decision?.escalation?.cause ?? ''}) on delivery ${result.attempts} (${result.decision?.reason ?? ''}); ${changes} change call(s) (${playbook.knob.name} ${before} -> ${after})`,
     );
 
-    expect(publishFaults.map((f) => f.times - f.remaining)).toEqual([SDK_ATTEMPTS]);
-    expect(lostFaults.map((f) => f.times - f.remaining)).toEqual([1]);
+    expect(firedCounts(publishFaults)).toEqual([SDK_ATTEMPTS]);
+    expect(firedCounts(lostFaults)).toEqual([1]);
     expect(deletedEntries).toBe(trail === 'unrecorded' ? 1 : 0);
     // One revert, by delivery 1: back to the value before the scale-up; delivery 2 changed nothing.
     expect({ firstDeliveryChanges, changes, after }).toEqual({ firstDeliveryChanges: 1, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
@@ -399,42 +412,21 @@ describe('scale-consumers when a takeover of a forged claim loses its answer', (
     const ok = (await account.transition(alarmOf(account, 'scale-consumers'), 'OK')) as { resources: string[]; detail: { state: { timestamp: string } } };
     const incidentKey = `${ok.resources[0]}#${ok.detail.state.timestamp}`;
     const claimKey = { pk: `INCIDENT#${incidentKey}`, sk: 'CLAIM#scale-consumers' };
-    await account.dynamo.send(
-      new PutCommand({
-        TableName: account.topology.stateTable.name,
-        Item: {
-          ...claimKey,
-          status: 'IN_PROGRESS',
-          owner: 'forged-owner',
-          leaseExpiresAtSeconds: 1,
-          claimedAt: new Date().toISOString(),
-          intent: { direction: 'sideways', summary: 'restore', change: { mappings: [{ uuid: account.topology.consumer.mappingUuid, from: 100, to: 2 }] }, target: { resource: {} } },
-        },
-      }),
-    );
-    const since = (await getProxyCalls(control())).length;
-    await setProxyFaults(control(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS }], scope);
-    let result;
-    let lostFaults: ActiveFault[];
-    try {
-      result = await deliverAsynchronously(handler, ok);
-      lostFaults = await getProxyFaults(control(), scope);
-    } finally {
-      await clearProxyFaults(control(), scope);
-    }
+    await putForgedClaim(account, claimKey);
+    const since = await callMark();
+    const { result, fired: lostFaults } = await deliverWithFaults(scope, [LOST_PUT_ITEM_ANSWER], () => deliverAsynchronously(handler, ok));
     const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
     const changes = changeCallsOf(playbook, calls, account.accountId).length + calls.filter((c) => c.service === 'lambda' && c.operation === 'PutFunctionConcurrency').length;
     const after = await playbook.knob.read(account);
     const claim = (await account.dynamo.send(new GetCommand({ TableName: account.topology.stateTable.name, Key: claimKey, ConsistentRead: true }))).Item;
     const published = await publishedDecisions(account);
     console.log(
-      `request-timeout: forged claim taken over, answer lost (fired ${lostFaults.map((f) => f.times - f.remaining).join()}) -> ${result.decision?.outcome ?? 'not completed'} on delivery ${result.attempts} ` +
-        `(${result.decision?.reason ?? ''}); errors ${result.errors.map((e) => e.name).join() || 'none'}; ${changes} change call(s) (${playbook.knob.name} ${scaled} -> ${after}); ` +
+      `request-timeout: forged claim taken over, answer lost (fired ${firedCounts(lostFaults).join()}) -> ${deliverySummary(result)}; ${changes} change call(s) (${playbook.knob.name} ${scaled} -> ${after}); ` +
         `claim ${JSON.stringify({ status: claim?.status, owner: claim?.owner === 'forged-owner' ? 'forged' : 'ours', intent: claim?.intent })}; published ${published.map((d) => d.outcome).join() || 'nothing'}`,
     );
 
     // The fault fired: the takeover was applied (the forged item replaced) and its answer, the forged item, lost.
-    expect(lostFaults.map((f) => f.times - f.remaining)).toEqual([1]);
+    expect(firedCounts(lostFaults)).toEqual([1]);
     // Nothing the forged claim says was done: no change call, MaximumConcurrency still 100 (the forged intent: 2).
     expect({ changes, after }).toEqual({ changes: 0, after: scaled });
     expect(scaled).toBe(100);
