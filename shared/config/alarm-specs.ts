@@ -252,32 +252,6 @@ const ALARM_SHAPES: Record<string, AlarmShape> = {
 };
 
 /**
- * The replica's lag as the DR alarm reads it (review 21a R21-4, decision 360): MySQL and MariaDB replicas report
- * ReplicaLag -1 while replication is not active (RDS User Guide, "Monitoring MySQL read replicas": "-1 is equivalent to
- * Seconds_Behind_Master = NULL"), a real datapoint that no "lag > threshold" alarm counts. Metric math maps a negative
- * lag to a value that breaches the row's comparison (one past a "greater" threshold, one under a "less" one), every
- * other value passing through; no datapoint stays missing data (breaching, as before).
- */
-function replicaLagMetric(row: TroubleshootingRow, replicaIdentifier: string): AlarmMetricSpec {
-  const { comparison, threshold } = row.detection;
-  const breaching = comparison.startsWith('Greater') ? threshold + 1 : threshold - 1;
-  return {
-    kind: 'math',
-    expressionId: 'replicaLag',
-    expression: `IF(lag < 0, ${breaching}, lag)`,
-    label: 'ReplicaLag (s; replication not active, -1, counted as breaching)',
-    periodSeconds: 60,
-    inputs: [
-      {
-        id: 'lag',
-        metric: { namespace: row.detection.namespace, metricName: row.detection.metricName, dimensions: { DBInstanceIdentifier: replicaIdentifier }, periodSeconds: 60 },
-        stat: 'Maximum',
-      },
-    ],
-  };
-}
-
-/**
  * The DR region's standby watch (row dr-standby): the row's detection (ReplicaLag) on the cross-region replica, and the
  * replicated queue's depth and age of its oldest message (disasterRecovery.standbyWatch). Project defaults: the lag's
  * Maximum over 5 of 5 minutes (a sustained lag, not one burst of writes), and missing lag data is breaching - a standby
@@ -307,7 +281,11 @@ function standbyAlarmSpecs(row: TroubleshootingRow, config: AutomationConfig, en
     evaluationPeriods: 5,
     datapointsToAlarm: 5,
     treatMissingData: 'breaching',
-    metric: replicaLagMetric(row, dr.replicaIdentifier),
+    metric: {
+      kind: 'single',
+      metric: { namespace: row.detection.namespace, metricName: row.detection.metricName, dimensions: { DBInstanceIdentifier: dr.replicaIdentifier }, periodSeconds: 60 },
+      statistic: 'Maximum',
+    },
   };
   const queues = watchedResources(config, environment).queues.flatMap((queue): AlarmSpec[] => [
     {

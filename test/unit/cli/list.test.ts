@@ -202,8 +202,7 @@ describe('runbook list', () => {
     expect(text).toContain('  Connection Timeout: Sum > 0 (project default; the service document says "504 errors") per 60 s, in 3 of 5 periods, missing data notBreaching (project default)');
     expect(text).toContain('  CPU Utilization: Average > 70 (service document) per 60 s, in 5 of 5 periods, missing data missing (project default)');
     // R14-5: the DR row is the project's own; its symptom is not quoted as the service document's.
-    // Decision 360: the lag alarm is metric math, -1 (replication not active) counted as 301.
-    expect(text).toContain('  DR Standby: expression IF(lag < 0, 301, lag) > 300 (project default; a row the service document does not have) per 60 s,');
+    expect(text).toContain('  DR Standby: Maximum > 300 (project default; a row the service document does not have) per 60 s,');
     expect(text).not.toMatch(/DR Standby: .*the service document says/);
     // A threshold the configuration sets is labelled as such, not as the document's or the project's.
     const configured = JSON.parse(run(true, { troubleshooting: defaultConfig.troubleshooting.map((r) => (r.id === 'connection-timeout' ? { ...r, detection: { ...r.detection, threshold: 5 } } : r)) })) as typeof listed;

@@ -38,7 +38,7 @@ describe('alarms per region role', () => {
     expect(dr.filter((a) => a.rowId === 'dr-standby').every((a) => a.handler === 'watch-standby')).toBe(true);
   });
 
-  it('watches the replica lag on the replica (Maximum, -1 as breaching, 5 of 5 minutes, no data = breaching) and the queue by depth and age', () => {
+  it('watches the replica lag on the replica (Maximum, 5 of 5 minutes, no data = breaching) and the queue by depth and age', () => {
     const standby = alarmSpecs(seed, 'production', 'us-west-2').filter((a) => a.rowId === 'dr-standby');
     expect(standby.map((a) => ({ t: a.threshold, op: a.comparisonOperator, n: [a.evaluationPeriods, a.datapointsToAlarm], missing: a.treatMissingData, metric: a.metric }))).toEqual([
       {
@@ -46,15 +46,7 @@ describe('alarms per region role', () => {
         op: 'GreaterThanThreshold',
         n: [5, 5],
         missing: 'breaching',
-        // Review 21a R21-4, decision 360: ReplicaLag -1 (MySQL/MariaDB: replication not active) counted as 301, over 300.
-        metric: {
-          kind: 'math',
-          expressionId: 'replicaLag',
-          expression: 'IF(lag < 0, 301, lag)',
-          label: 'ReplicaLag (s; replication not active, -1, counted as breaching)',
-          periodSeconds: 60,
-          inputs: [{ id: 'lag', stat: 'Maximum', metric: { namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: 'notification-service-db-replica' }, periodSeconds: 60 } }],
-        },
+        metric: { kind: 'single', statistic: 'Maximum', metric: { namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: 'notification-service-db-replica' }, periodSeconds: 60 } },
       },
       {
         t: 1000,
