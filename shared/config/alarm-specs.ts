@@ -287,6 +287,22 @@ function standbyAlarmSpecs(row: TroubleshootingRow, config: AutomationConfig, en
       statistic: 'Maximum',
     },
   };
+  // ReplicaLag -1 is MySQL/MariaDB's "replication is not active" (RDS User Guide, "Monitoring MySQL read replicas"): a
+  // datapoint, not missing data, and -1 > threshold is false, so the lag alarm stays OK. This second alarm on the same
+  // series pages on it (review 21a R21-4, decision 360): Maximum < 0 over 5 of 5 minutes - every datapoint of five
+  // minutes was -1 (a steady "not active", not one -1 during a replica restart); missing data is the lag alarm's
+  // concern (breaching there), so not breaching here.
+  const notReplicating: AlarmSpec = {
+    ...base,
+    name: `${prefix} DR Replication Not Active: ReplicaLag < 0 (${dr.replicaIdentifier})`,
+    description: `${row.issue}: the cross-region replica ${dr.replicaIdentifier} reports ReplicaLag -1 (replication is not active). ${row.handler} reports and escalates; it changes nothing.${runbook}`,
+    comparisonOperator: 'LessThanThreshold',
+    threshold: 0,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+    treatMissingData: 'notBreaching',
+    metric: lag.metric,
+  };
   const queues = watchedResources(config, environment).queues.flatMap((queue): AlarmSpec[] => [
     {
       ...base,
@@ -311,7 +327,7 @@ function standbyAlarmSpecs(row: TroubleshootingRow, config: AutomationConfig, en
       metric: queueMetric(queue, 'ApproximateAgeOfOldestMessage'),
     },
   ]);
-  return [lag, ...queues];
+  return [lag, notReplicating, ...queues];
 }
 
 /** The rows whose own alarm shapes are several alarms, derived from more than the row (the DR standby watch). */

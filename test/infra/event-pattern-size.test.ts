@@ -1,6 +1,6 @@
 // Review 21a R21-2, decision 351: every EventBridge rule the app synthesizes has an event pattern within EventBridge's
 // "Event pattern size" quota (2,048 characters by default; PutRule refuses more, moto does not check), in the default
-// configuration and in a four-channel one (4 queues, 4 consumers: 28 alarms in the DR region, 19 in the primary, with one
+// configuration and in a four-channel one (4 queues, 4 consumers: 29 alarms in the DR region (28 before decision 360's Replication Not Active alarm), 19 in the primary, with one
 // out-of-memory alarm per consumer since decision 359), single-account and
 // cross-account, both regions; and the alarm rules, cut into several where their names need it, still route exactly
 // the alarms they did: each alarm's state change reaches its handler, its OK escalate, once each; the workload forwards
@@ -33,8 +33,10 @@ function patternSizes(synthesized: SynthesizedApp): Array<{ stack: string; rule:
 
 describe('every EventBridge rule pattern is within the 2,048-character quota', () => {
   it.each<[string, Record<string, unknown>, number, string]>([
-    ['default configuration, single account', {}, 1021, 'notification-runbooks-escalate-recoveries'],
-    ['default configuration, cross-account', CROSS_ACCOUNT, 1048, 'notification-runbooks-escalate-recoveries'],
+    // Decision 360: the DR region's recoveries name the Replication Not Active alarm too: 1021 -> 1124, 1048 -> 1151
+    // (its name, 98 characters with quotes and comma, and 5 of worst-case escaping).
+    ['default configuration, single account', {}, 1124, 'notification-runbooks-escalate-recoveries'],
+    ['default configuration, cross-account', CROSS_ACCOUNT, 1151, 'notification-runbooks-escalate-recoveries'],
     // Decision 359: the cut's first rule filled to the budget with other names (four OOM alarms, was one): 1858 -> 1867
     // and 1885 -> 1894 (us-east-1's 18 of 19 recoveries; the cross-account pattern 27 characters more, its account).
     ['four channels, single account', FOUR_CHANNELS, 1867, 'notification-runbooks-escalate-recoveries'],
@@ -116,7 +118,7 @@ describe('four channels: the alarm rules, several where the names need it, route
     it.each(REGIONS)('%s: each alarm\'s ALARM reaches its handler only, its OK escalate and its handler, once each', (region) => {
       const template = synthesized.json.get(`NotificationRunbooks-production-${region}`)!;
       const specs = alarmSpecs(synthesized.built.config, 'production', region);
-      expect(specs.length).toBe(region === 'us-west-2' ? 28 : 19);
+      expect(specs.length).toBe(region === 'us-west-2' ? 29 : 19);
       for (const spec of specs) {
         expect([spec.name, reached(template, stateChange(spec.name, region, 'ALARM'), defaultBus)]).toEqual([spec.name, [spec.handler]]);
         expect([spec.name, reached(template, stateChange(spec.name, region, 'OK'), defaultBus)]).toEqual([spec.name, ['escalate', spec.handler].sort()]);
@@ -141,7 +143,7 @@ describe('four channels: the alarm rules, several where the names need it, route
       expect(busId).toBeDefined();
       const projectBus = (bus: unknown): boolean => (bus as { Ref?: string } | undefined)?.Ref === busId;
       const specs = alarmSpecs(synthesized.built.config, 'production', region);
-      expect(specs.length).toBe(region === 'us-west-2' ? 28 : 19);
+      expect(specs.length).toBe(region === 'us-west-2' ? 29 : 19);
       for (const spec of specs) {
         for (const state of ['ALARM', 'OK'] as const) {
           const event = stateChange(spec.name, region, state);

@@ -373,7 +373,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       return routed;
     };
 
-    it('has the standby alarms - the replica\'s lag, the replicated queue\'s depth and oldest message - routed to watch-standby', () => {
+    it('has the standby alarms - the replica\'s lag and its -1 (replication not active), the replicated queue\'s depth and oldest message - routed to watch-standby', () => {
       const alarms = new Map(resourcesOfType(dr(), 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties?.AlarmName), a.Properties ?? {}]));
       // Written out from defaults.ts by hand.
       expect(alarms.get('NotificationService DR Replica Lag > 300 s (notification-service-db-replica)')).toMatchObject({
@@ -386,6 +386,18 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
         EvaluationPeriods: 5,
         DatapointsToAlarm: 5,
         TreatMissingData: 'breaching',
+      });
+      // Decision 360 (R21-4): ReplicaLag -1 (MySQL/MariaDB: replication not active) on the same series, its own alarm.
+      expect(alarms.get('NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)')).toMatchObject({
+        Namespace: 'AWS/RDS',
+        MetricName: 'ReplicaLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'notification-service-db-replica' }],
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        TreatMissingData: 'notBreaching',
       });
       expect(alarms.get('NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)')).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -400,6 +412,7 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       });
       expect(ruleTargets(dr()).get('watch-standby')).toEqual([
         'NotificationService DR Replica Lag > 300 s (notification-service-db-replica)',
+        'NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)',
         'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)',
         'NotificationService DR Replicated Queue Oldest Message > 3600 s (notification-service-queue)',
       ]);

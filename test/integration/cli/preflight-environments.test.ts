@@ -171,11 +171,12 @@ describe('runbook preflight -e production in the DR region (us-west-2) on the sa
     expect(subjects(report, 'role-permissions').sort()).toEqual(DR_REGION_HANDLERS.map(fn));
     // The standby alarms (provision-dr) and every row's, each reaching its handler's rule; the CPU alarm on the replica.
     const alarms = subjects(report, 'alarm-definition');
-    // 9, and the replicated queue's low-water alarm (decision 185).
-    expect(alarms).toHaveLength(10);
+    // 9, the replicated queue's low-water alarm (decision 185) and the replica's Replication Not Active (decision 360).
+    expect(alarms).toHaveLength(11);
+    expect(alarms).toContain('NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)');
     expect(alarms).toContain('NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)');
     expect(alarms).toEqual(expect.arrayContaining(dr.alarms.map((a) => a.name)));
-    expect(report.checks.filter((c) => c.check === 'alarm-reaches-rule' && c.message.endsWith('-> notification-runbooks-watch-standby'))).toHaveLength(3);
+    expect(report.checks.filter((c) => c.check === 'alarm-reaches-rule' && c.message.endsWith('-> notification-runbooks-watch-standby'))).toHaveLength(4);
     // The standby in place of the primary's database; its consumers' mapping waits; no cache is looked for.
     const resources = report.checks.filter((c) => c.area === 'resources').map((c) => c.message);
     expect(report.checks.find((c) => c.check === 'database')?.message).toMatch(

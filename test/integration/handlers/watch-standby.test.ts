@@ -76,6 +76,7 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
   it('has exactly the standby alarms in the DR region: replica lag, replicated queue depth and age, none of a row that changes something', () => {
     expect(dr.alarms.map((a) => a.name)).toEqual([
       'NotificationService DR Replica Lag > 300 s (notification-service-db-replica)',
+      'NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)',
       'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)',
       'NotificationService DR Replicated Queue Oldest Message > 3600 s (notification-service-queue)',
     ]);
@@ -92,7 +93,8 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
           MetricName: 'ReplicaLag',
           Value,
           Unit: 'Seconds',
-          Timestamp: new Date(now - (2 - i) * 60_000),
+          // 12 to 10 minutes ago: the replication-not-active case below puts its -1s in the last 3 minutes, other buckets.
+          Timestamp: new Date(now - (12 - i) * 60_000),
           Dimensions: [{ Name: 'DBInstanceIdentifier', Value: standby.replica.identifier }],
         })),
       }),
@@ -156,6 +158,37 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
     expect(email?.message).toContain('NotificationService-FailoverToDR');
     expect(email?.message).toContain('notification-service-db-replica');
     expect(await standbyState()).toEqual(before);
+  });
+
+  // Decision 360 (R21-4): MySQL/MariaDB report ReplicaLag -1 while replication is not active; the lag alarm (> 300)
+  // stays OK on it, the second alarm on the same series (Maximum < 0, 5 of 5) fires, and watch-standby escalates.
+  it('escalates "replication is not active" for ReplicaLag -1 from the Replication Not Active alarm, and changes nothing', async () => {
+    const now = Date.now();
+    await new CloudWatchClient(at(DR)).send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/RDS',
+        MetricData: [0, 1, 2].map((i) => ({
+          MetricName: 'ReplicaLag',
+          Value: -1,
+          Unit: 'Seconds',
+          Timestamp: new Date(now - (2 - i) * 60_000),
+          Dimensions: [{ Name: 'DBInstanceIdentifier', Value: standby.replica.identifier }],
+        })),
+      }),
+    );
+    const before = await standbyState();
+    const event = await fire(alarmNamed('Replication Not Active'), { statistic: 'Maximum', recentDatapoints: [-1, -1, -1, -1, -1] });
+    expect(event).toMatchObject({ detail: { configuration: { metrics: [{ metricStat: { metric: { name: 'ReplicaLag' }, stat: 'Maximum' } }] } } });
+    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const decision = await loadHandler('watch-standby')(event);
+    const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
+    expect(decision).toMatchObject({ playbook: 'watch-standby', outcome: 'escalate', region: DR, resource: { type: 'rds-db-instance', id: 'notification-service-db-replica' } });
+    expect(decision.reason).toContain('notification-service-db-replica reports ReplicaLag -1: replication is not active');
+    expect(calls.filter((c) => STANDBY_SERVICES.has(c.service) && MUTATION.test(c.operation))).toEqual([]);
+    expect(await standbyState()).toEqual(before);
+    const published = await decisionsOnTheBus();
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ detail: { playbook: 'watch-standby', outcome: 'escalate' } });
   });
 
   it('refuses an alarm of the primary region: no standby there, nothing read from the standby, nothing changed', async () => {

@@ -27,6 +27,7 @@ describe('alarms per region role', () => {
       ['cpu-utilization', 'NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)'],
       ['error-rate', 'NotificationService Lambda Error Rate > 1% (notification-service-consumer)'],
       ['dr-standby', 'NotificationService DR Replica Lag > 300 s (notification-service-db-replica)'],
+      ['dr-standby', 'NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)'],
       ['dr-standby', 'NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)'],
       ['dr-standby', 'NotificationService DR Replicated Queue Oldest Message > 3600 s (notification-service-queue)'],
     ]);
@@ -38,7 +39,7 @@ describe('alarms per region role', () => {
     expect(dr.filter((a) => a.rowId === 'dr-standby').every((a) => a.handler === 'watch-standby')).toBe(true);
   });
 
-  it('watches the replica lag on the replica (Maximum, 5 of 5 minutes, no data = breaching) and the queue by depth and age', () => {
+  it('watches the replica lag on the replica (Maximum, 5 of 5 minutes, no data = breaching), its -1 (< 0, 5 of 5) and the queue by depth and age', () => {
     const standby = alarmSpecs(seed, 'production', 'us-west-2').filter((a) => a.rowId === 'dr-standby');
     expect(standby.map((a) => ({ t: a.threshold, op: a.comparisonOperator, n: [a.evaluationPeriods, a.datapointsToAlarm], missing: a.treatMissingData, metric: a.metric }))).toEqual([
       {
@@ -46,6 +47,14 @@ describe('alarms per region role', () => {
         op: 'GreaterThanThreshold',
         n: [5, 5],
         missing: 'breaching',
+        metric: { kind: 'single', statistic: 'Maximum', metric: { namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: 'notification-service-db-replica' }, periodSeconds: 60 } },
+      },
+      // Decision 360 (R21-4): ReplicaLag -1 (MySQL/MariaDB: replication not active) on the same series, 5 of 5 minutes.
+      {
+        t: 0,
+        op: 'LessThanThreshold',
+        n: [5, 5],
+        missing: 'notBreaching',
         metric: { kind: 'single', statistic: 'Maximum', metric: { namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: 'notification-service-db-replica' }, periodSeconds: 60 } },
       },
       {
@@ -82,6 +91,7 @@ describe('alarms per region role', () => {
     );
     expect(alarmSpecs(config, 'production', 'us-west-2').filter((a) => a.rowId === 'dr-standby').map((a) => [a.name, a.threshold])).toEqual([
       ['NotificationService DR Replica Lag > 120 s (notification-service-db-replica)', 120],
+      ['NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)', 0],
       ['NotificationService DR Replicated Queue Depth > 5000 (notification-service-queue)', 5000],
       ['NotificationService DR Replicated Queue Oldest Message > 7200 s (notification-service-queue)', 7200],
     ]);

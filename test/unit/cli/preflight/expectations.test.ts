@@ -55,7 +55,7 @@ describe('production us-west-2 (dr)', () => {
     expect(expected.handlers.find((h) => h.name === 'escalation-timer')).toMatchObject({ scheduleGroup: 'notification-runbooks', schedulerRoleName: 'notification-runbooks-escalation-scheduler-us-west-2' });
   });
 
-  it("expects the region's alarms, each with its handler's rule: the three standby alarms on watch-standby's", () => {
+  it("expects the region's alarms, each with its handler's rule: the four standby alarms on watch-standby's", () => {
     const byHandler = Object.fromEntries(expected.handlers.map((h) => [h.name, h.alarmNames.length]));
     expect(byHandler).toEqual({
       // The replicated queue's depth alarm and its low-water alarm, the restore signal (decision 185).
@@ -65,19 +65,20 @@ describe('production us-west-2 (dr)', () => {
       'inspect-security-groups': 1,
       'check-db-connections': 1,
       'alert-error-rate': 1,
-      'watch-standby': 3,
+      // Lag, Replication Not Active (decision 360), replicated queue depth and age.
+      'watch-standby': 4,
       escalate: 0,
       'escalation-timer': 0,
       'verify-change': 0,
     });
     expect(expected.alarms.map((a) => a.rowId).sort()).toEqual(
-      ['connection-timeout', 'cpu-utilization', 'dr-standby', 'dr-standby', 'dr-standby', 'error-rate', 'high-latency', 'memory-pressure', 'queue-backup', 'queue-backup'].sort(),
+      ['connection-timeout', 'cpu-utilization', 'dr-standby', 'dr-standby', 'dr-standby', 'dr-standby', 'error-rate', 'high-latency', 'memory-pressure', 'queue-backup', 'queue-backup'].sort(),
     );
     // The CPU alarm there watches the replica.
     expect(expected.alarms.find((a) => a.rowId === 'cpu-utilization')?.name).toBe('NotificationService RDS CPUUtilization > 70% (notification-service-db-replica)');
     const standby = expected.alarms.filter((a) => a.rowId === 'dr-standby');
     // The row's threshold (300 s) and disasterRecovery.standbyWatch's (1000 messages, 3600 s): project defaults.
-    expect(standby.map((a) => a.threshold).sort((x, y) => x - y)).toEqual([300, 1000, 3600]);
+    expect(standby.map((a) => a.threshold).sort((x, y) => x - y)).toEqual([0, 300, 1000, 3600]);
     expect(expected.handlers.filter((h) => h.ruleName).map((h) => h.ruleName).sort()).toEqual(
       ['alert-error-rate', 'check-db-connections', 'inspect-security-groups', 'raise-lambda-memory', 'scale-consumers', 'scale-up-database', 'watch-standby'].map((h) => `notification-runbooks-${h}`),
     );
