@@ -14,7 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { alarmSpecs, rowsWatchedIn } from '../shared/config/alarm-specs';
+import { alarmSpecs, rowsWatchedIn, type AlarmSpec } from '../shared/config/alarm-specs';
 import { APPROVAL_TOPIC_NAME } from '../shared/config/names';
 import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
@@ -245,10 +245,26 @@ export interface DrAutomation {
 }
 
 /**
+ * The alarms provisionDrAutomation puts in the DR region, as infra declares them (shared/config/alarm-specs.ts): every
+ * standby alarm (row dr-standby: the replica's lag, its replication not active (ReplicaLag -1, decision 360), the
+ * replicated queue's depth and oldest message), then those of `alsoRows`. Pure, so test/infra/alarm-definitions.test.ts
+ * compares exactly what the sandbox creates with infra's template.
+ */
+export function drAlarmSpecs(config: AutomationConfig, environment: EnvironmentName, drRegion: string, alsoRows: readonly string[] = []): AlarmSpec[] {
+  const regionAlarms = alarmSpecs(config, environment, drRegion);
+  const standbyAlarms = regionAlarms.filter((alarm) => alarm.rowId === 'dr-standby');
+  if (standbyAlarms.length === 0) throw new DrProvisioningError(`${environment} ${drRegion} has no standby alarms (row dr-standby)`);
+  const alsoAlarms = regionAlarms.filter((alarm) => alsoRows.includes(alarm.rowId));
+  const missingRows = alsoRows.filter((row) => !alsoAlarms.some((alarm) => alarm.rowId === row));
+  if (missingRows.length > 0) throw new DrProvisioningError(`${environment} ${drRegion} watches no alarm of row(s) ${missingRows.join(', ')}`);
+  return [...standbyAlarms, ...alsoAlarms];
+}
+
+/**
  * What the DR region's stack deploys besides its handlers, for the standby watch to run there against the emulator: the
  * state table, the kill switch (off), the project bus, one topic per escalation tier, the escalation schedule group (and
- * the health checks' where a row that changes something is watched there, decision 123), and the standby alarms (the
- * replica's lag, the replicated queue's depth and oldest message). The other rows' alarms (`alsoRows`, e.g.
+ * the health checks' where a row that changes something is watched there, decision 123), and the standby alarms
+ * (drAlarmSpecs). The other rows' alarms (`alsoRows`, e.g.
  * high-latency, queue-backup) only when asked: the DR sandbox has no API, so only what a playbook reads without one can
  * run on them. With memory-pressure's alarm comes what infra deploys beside it (WatchedAlarms): the OOM metric filter
  * on the DR consumer's log group.
@@ -272,14 +288,9 @@ export async function provisionDrAutomation(opts: {
   const scheduler = new SchedulerClient(at);
   const logs = new CloudWatchLogsClient(at);
   try {
-    const regionAlarms = alarmSpecs(config, environment, standby.drRegion);
-    const standbyAlarms = regionAlarms.filter((alarm) => alarm.rowId === 'dr-standby');
-    if (standbyAlarms.length === 0) throw new DrProvisioningError(`${environment} ${standby.drRegion} has no standby alarms (row dr-standby)`);
-    const alsoAlarms = regionAlarms.filter((alarm) => opts.alsoRows?.includes(alarm.rowId));
-    const missingRows = (opts.alsoRows ?? []).filter((row) => !alsoAlarms.some((alarm) => alarm.rowId === row));
-    if (missingRows.length > 0) throw new DrProvisioningError(`${environment} ${standby.drRegion} watches no alarm of row(s) ${missingRows.join(', ')}`);
-    const alarms = await provisionAlarms(cloudWatch, [...standbyAlarms, ...alsoAlarms]);
-    if (alsoAlarms.some((alarm) => alarm.rowId === 'memory-pressure')) {
+    const drAlarms = drAlarmSpecs(config, environment, standby.drRegion, opts.alsoRows);
+    const alarms = await provisionAlarms(cloudWatch, drAlarms);
+    if (drAlarms.some((alarm) => alarm.rowId === 'memory-pressure')) {
       // As infra's WatchedAlarms where memory-pressure is watched: the OOM count's filter on the consumer's log group, which
       // the service's stack (or Lambda, at the standby's first log) creates; raise-lambda-memory confirms its alarm by it.
       const filter = spec.oomMetricFilter;

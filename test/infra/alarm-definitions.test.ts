@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { WatchedAlarms } from '../../infra/lib/constructs/watched-alarms';
 import { putMetricAlarmInput } from '../../sandbox/provision';
+import { drAlarmSpecs } from '../../sandbox/provision-dr';
 import { httpApiAlarmSpecs, withHttpApi } from '../../sandbox/provision-http-api';
 import { sandboxTopology } from '../../sandbox/topology';
 import { defaultConfig } from '../../shared/config/defaults';
@@ -56,15 +57,25 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
 
   it('production us-west-2 (dr): the sandbox\'s DR alarms (sandbox/provision-dr.ts: the standby\'s, and queue-backup\'s as alsoRows) are infra\'s, field for field; the CPU alarm watches the replica', () => {
     const infra = infraAlarms(defaults, 'production', 'us-west-2');
+    // Exactly what provisionDrAutomation puts (its alarm list, drAlarmSpecs), as the DR tests call it with queue-backup.
     const sandbox = new Map(
-      alarmSpecs(defaults, 'production', 'us-west-2')
-        .filter((spec) => spec.rowId === 'dr-standby' || spec.rowId === 'queue-backup')
+      drAlarmSpecs(defaults, 'production', 'us-west-2', ['queue-backup'])
         .map(putMetricAlarmInput)
         .map((input) => [String(input.AlarmName), JSON.parse(JSON.stringify(input)) as Record<string, unknown>]),
     );
-    // The standby's three, the replicated queue's depth alarm and its low-water alarm (decision 185).
-    expect(sandbox.size).toBe(5);
+    // The standby's four (the replica's lag, its replication not active since decision 360, the replicated queue's depth
+    // and oldest message), and queue-backup's depth alarm and its low-water alarm (decision 185): every dr-standby alarm
+    // infra deploys there is among them.
+    expect(sandbox.size).toBe(6);
+    const infraStandby = alarmSpecs(defaults, 'production', 'us-west-2').filter((spec) => spec.rowId === 'dr-standby').map((spec) => spec.name);
+    expect(infraStandby).toHaveLength(4);
+    for (const name of infraStandby) expect(infra.has(name) && sandbox.has(name)).toBe(true);
     for (const [name, sent] of sandbox) expect(infra.get(name)).toEqual(sent);
+    // Decision 360: the one "less than" alarm is the replica's ReplicaLag < 0, missing data not breaching (a healthy
+    // replica reports lag >= 0: OK; decision 205's inverted alarm was in ALARM whenever the service was healthy).
+    expect([...infra.values()].filter((p) => p.ComparisonOperator === 'LessThanThreshold').map((p) => [p.AlarmName, p.MetricName, p.Statistic, p.Threshold, p.EvaluationPeriods, p.DatapointsToAlarm, p.TreatMissingData, p.Dimensions])).toEqual([
+      ['NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)', 'ReplicaLag', 'Maximum', 0, 5, 5, 'notBreaching', [{ Name: 'DBInstanceIdentifier', Value: 'notification-service-db-replica' }]],
+    ]);
     // Since decision 123 the rows that change something are watched there too, on the DR region's resources.
     const metrics = [...infra.values()].map((p) => `${String(p.Namespace)} ${String(p.MetricName)}`);
     for (const changing of ['AWS/RDS CPUUtilization', 'NotificationService OutOfMemoryErrors', 'AWS/SQS ApproximateNumberOfMessagesVisible']) expect(metrics).toContain(changing);

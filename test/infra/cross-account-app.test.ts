@@ -863,13 +863,20 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and
-    // the DR region's 4 alarms of its own (the replica's CPU alarm, the 3 standby alarms); in us-west-2 the primary's
+    // the DR region's 4 alarms of its own (the replica's CPU alarm, the 3 standby alarms; 4 since decision 360); in us-west-2 the primary's
     // database (7), its CPU alarm (1) and the cache (1); since decision 143 in each region a replication group named as
     // the cache, not its id (1); since decision 177 another role's tags read, a remediation role tagged and untagged (3).
     // A call dropped from any fails this.
     // Since review 11a finding 3: a filter deleted, a filter rewritten, the log lines read, another group's filters (4).
     // Since decision 233: a document version deleted (1). Since decision 291: another queue's redrive sources listed (1).
-    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 3 + 4 + 1 + 1 : 74 + 7 + 1 + 1 + 1 + 3 + 4 + 1 + 1);
+    // Since decision 360 the DR region holds a 5th alarm of its own (the replica's Replication Not Active), refused in
+    // us-east-1 like its other 4 (the role names each alarm of its region, not the other's); read in us-west-2 (need).
+    expect(deny.length).toBe(region === 'us-east-1' ? 74 + 7 + 4 + 1 + 1 + 3 + 4 + 1 + 1 : 74 + 7 + 1 + 1 + 1 + 3 + 4 + 1 + 1);
+    const drOnly = alarmSpecs(app().built.config, 'production', 'us-west-2').filter((a) => !alarmSpecs(app().built.config, 'production', 'us-east-1').some((b) => b.name === a.name));
+    expect(drOnly).toHaveLength(5);
+    const notActive = `cloudwatch:DescribeAlarms on ${w('cloudwatch', region, 'alarm:NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)')}`;
+    const judged = [...allowed, ...denied].filter((r) => r.includes(notActive)).map((r) => r.split(': ')[0]);
+    expect(judged).toEqual([region === 'us-west-2' ? 'Allowed' : expect.not.stringMatching(/^Allowed/)]);
   });
 
   it('its trust, simulated: the configured principal may assume it; the handlers\' execution roles, another operations role, a workload role and a session tag may not', async () => {

@@ -36,6 +36,8 @@ describe('runbook preflight -e production in cross-account mode in the DR region
   let stack: DeployedRunbookStack;
   let side: WorkloadSide;
   let operationsEvents: EventBridgeClient;
+  /** The alarms provisionDrAutomation put in the workload (the rest, other rows' alarms there, beforeAll puts). */
+  let putByDrAutomation: string[] = [];
   const BUS = (): string => `arn:aws:events:${DR}:${operations.accountId}:event-bus/notification-runbooks`;
 
   const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
@@ -54,6 +56,7 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     const apiGateway = new APIGatewayClient({ ...workload.clientConfig, region: DR });
     try {
       const present = new Set(((await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: expected.alarms.map((a) => a.name) }))).MetricAlarms ?? []).map((a) => a.AlarmName));
+      putByDrAutomation = expected.alarms.filter((a) => present.has(a.name)).map((a) => a.name);
       await provisionAlarms(cloudWatch, expected.alarms.filter((a) => !present.has(a.name)));
       await apiGateway.send(new CreateRestApiCommand({ name: expected.watched.apis[0] ?? `${config.service}-api` }));
     } finally {
@@ -81,11 +84,19 @@ describe('runbook preflight -e production in cross-account mode in the DR region
     expect(status).toBe(0);
     expect(report).toMatchObject({ account: operations.accountId, region: DR, mode: 'cross-account', workloadAccount: workload.accountId });
     const of = (check: string) => report.checks.filter((c) => c.check === check);
-    // The region's ten alarms (every row's since decision 123, the standby's, and Queue Backup's low-water alarm since
-    // decision 185) read in the workload, forwarded to the operations bus of the same region.
-    expect(of('alarm-definition')).toHaveLength(10);
+    // The region's 11 alarms (every row's since decision 123, the standby's four (its Replication Not Active since
+    // decision 360, which provisionDrAutomation puts), and Queue Backup's low-water alarm since decision 185) read in the
+    // workload through the preflight role, forwarded to the operations bus of the same region.
+    expect(of('alarm-definition')).toHaveLength(11);
+    expect(putByDrAutomation.filter((name) => name.startsWith('NotificationService DR '))).toHaveLength(4);
+    expect(of('alarm-definition').filter((c) => c.subject.startsWith('NotificationService DR ')).map((c) => `${c.status} ${c.message}`)).toEqual([
+      'PASS alarm "NotificationService DR Replica Lag > 300 s (notification-service-db-replica)": threshold 300, 5 of 5 periods of 60 s',
+      'PASS alarm "NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)": threshold 0, 5 of 5 periods of 60 s',
+      'PASS alarm "NotificationService DR Replicated Queue Depth > 1000 (notification-service-queue)": threshold 1000, 5 of 5 periods of 60 s',
+      'PASS alarm "NotificationService DR Replicated Queue Oldest Message > 3600 s (notification-service-queue)": threshold 3600, 1 of 1 periods of 60 s',
+    ]);
     expect(of('alarms-forwarded').map((c) => c.message)).toEqual([
-      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 10 alarms to ${BUS()} with role ${FORWARDING_ROLE_NAME}`,
+      `rule notification-runbooks-forward-alarms in workload account ${workload.accountId} forwards the ALARM and OK state changes of all 11 alarms to ${BUS()} with role ${FORWARDING_ROLE_NAME}`,
     ]);
     expect(of('bus-policy').map((c) => `${c.status} ${c.subject} ${c.message}`)).toEqual([
       `PASS ${BUS()} policy of bus notification-runbooks in ${operations.accountId} admits events:PutEvents of the workload's alarm state changes from role ${FORWARDING_ROLE_NAME} of ${workload.accountId} (the forwarding rule's target role), and refuses the same from 999999999999, an account not configured (iam:SimulateCustomPolicy)`,
