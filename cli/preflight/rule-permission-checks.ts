@@ -21,7 +21,7 @@ import { probeAccount } from './bus-policy-checks';
 import type { ExpectedInvokingRule, PreflightExpectations } from './expectations';
 import { EVENTS_SERVICE } from './forwarding-role-checks';
 import { LAMBDA_FUNCTION_CALLS, lambdaCallClass, type LambdaCallClass } from './lambda-function-actions';
-import { callList, judgeServiceGrant, type TrustSource } from './service-trust';
+import { callList, confinedTogether, judgeServiceGrant, type ConfinedGrant, type TrustSource } from './service-trust';
 import { awsErrorName, fail, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget, type RuleTargets } from './types';
 import { automationRoleNameOf } from '../../shared/config/names';
 
@@ -111,7 +111,18 @@ export type RulePermission =
    * Anyone, or another account, may invoke the function, whatever the rule's permission (review 19 R19-8), or change it
    * or read its code (decision 328): a FAIL, with what they may then do (`consequence`).
    */
-  | { kind: 'open'; problem: string; consequence: string; /** The version or alias whose own policy it is (remove-permission --qualifier). */ qualifier?: string }
+  | {
+      kind: 'open';
+      problem: string;
+      consequence: string;
+      /** The version or alias whose own policy it is (remove-permission --qualifier). */
+      qualifier?: string;
+      /**
+       * A union over several of the function's policies (decision 361): each policy holding one of its statements, in
+       * order (undefined: the function's own).
+       */
+      across?: Array<string | undefined>;
+    }
   /**
    * Allowed for the rule, and for other rules (`admitted`) and/or other principals (`others`), or other calls granted
    * (`otherCalls`): a WARN.
@@ -221,6 +232,10 @@ export async function checkRulePermission(
   // version's code with the function's role (a FAIL); another rule of the account, a principal of our accounts or
   // another call granted there is a WARN, named with its qualifier, as on the function's own policy.
   const onQualifiers = { admitted: [] as string[], others: [] as string[], otherCalls: [] as string[] };
+  // Strangers each policy admits only from few addresses (a WARN there), with the policy they are in (decision 361).
+  // `where` names the policy in the union's words; `policyOf` maps it back to the qualifier (undefined: the function's own).
+  const confined: Array<ConfinedGrant & { where: string }> = (verdict.confined ?? []).map((c) => ({ ...c, where: functionName }));
+  const policyOf = new Map<string, string | undefined>([[functionName, undefined]]);
   for (const q of qualified) {
     const onQualifier = await judge(q.policy, `${functionArn}:${q.qualifier}`, probes);
     if (onQualifier.kind === 'open') {
@@ -228,9 +243,26 @@ export async function checkRulePermission(
       return { kind: 'open', problem: `the resource-based policy of ${q.kind} ${q.qualifier} of ${functionName} (${functionName}:${q.qualifier}) lets anyone, or a principal of an account nobody configured, ${what} (${onQualifier.principals.join('; ')})`, consequence, qualifier: q.qualifier };
     }
     const where = ` on ${q.kind} ${q.qualifier} (${functionName}:${q.qualifier})`;
+    policyOf.set(`${q.kind} ${q.qualifier} (${functionName}:${q.qualifier})`, q.qualifier);
+    confined.push(...(onQualifier.confined ?? []).map((c) => ({ ...c, where: `${q.kind} ${q.qualifier} (${functionName}:${q.qualifier})` })));
     if (onQualifier.kind === 'too-wide') onQualifiers.admitted.push(...onQualifier.admitted.map((p) => `${p.what}${where}`));
     onQualifiers.others.push(...onQualifier.others.map((o) => `${o}${where}`));
     onQualifiers.otherCalls.push(...(onQualifier.otherCalls ?? []).map((o) => `${o}${where}`));
+  }
+  // The union over the function's own policy and every version's and alias's (decision 361; 356 took it within one):
+  // each policy's strangers confined to a few addresses are a WARN alone, but whoever holds an address of any of them
+  // reaches the same function and its role, so 200 addresses on the function and 200 on alias live are 400.
+  const across = confinedTogether(confined, (a) => lambdaCallClass(a) ?? 'invoke');
+  if (across.length > 0) {
+    const named = [...new Set(across.flatMap((u) => u.where))].flatMap((w) => (w === undefined ? [] : [w]));
+    const calls = [...new Set(across.flatMap((u) => u.calls))];
+    const { what, consequence } = strangerCalls(calls, functionName);
+    return {
+      kind: 'open',
+      problem: `the resource-based policies of ${named.join(' and ')}, taken together, let anyone, or a principal of an account nobody configured, ${what} (${across.map((u) => u.text).join('; ')})`,
+      consequence,
+      across: named.map((w) => policyOf.get(w)),
+    };
   }
   if (unread > 0) {
     return { kind: 'open', problem: `${functionName} has more than ${QUALIFIER_LIMIT} versions and aliases, and the resource-based policies of ${unread} were not read (lambda:GetPolicy with Qualifier), so a stranger granted a call on one would go unseen`, consequence: 'delete the versions and aliases no longer used (aws lambda delete-function --qualifier), then run preflight again' };
@@ -286,7 +318,10 @@ export function strangerCalls(calls: readonly string[], functionName: string): {
 
 /** Pure: the command that removes the stranger's statement (from the version's or alias's own policy if it is there). */
 export function removePermission(functionName: string, permission: Extract<RulePermission, { kind: 'open' }>): string {
-  return `aws lambda remove-permission --function-name ${functionName}${permission.qualifier !== undefined ? ` --qualifier ${permission.qualifier}` : ''} --statement-id <its Sid>`;
+  const command = (qualifier: string | undefined): string => `aws lambda remove-permission --function-name ${functionName}${qualifier !== undefined ? ` --qualifier ${qualifier}` : ''} --statement-id <its Sid>`;
+  if (permission.across === undefined) return command(permission.qualifier);
+  // A union over several policies (decision 361): a statement of each, or their aws:SourceIp narrowed to the bound in all.
+  return `${permission.across.map(command).join(', and ')} (or narrow their aws:SourceIp to at most 256 IPv4 and a /56 of IPv6 addresses in all)`;
 }
 
 /** The fix for a permission AWS allows but that admits other rules: confine it to the rule (or redeploy). */

@@ -77,7 +77,30 @@ export type ServiceGrantVerdict =
    * `others`: principals of our accounts granted the action, and strangers the simulation refuses; `otherCalls`: the
    * same granted other calls, and strangers granted calls that read the function's metadata only (decision 328).
    */
-  | (Exclude<ServiceTrustVerdict, { kind: 'foreign' }> & { others: string[]; otherCalls?: string[] });
+  | (Exclude<ServiceTrustVerdict, { kind: 'foreign' }> & { others: string[]; otherCalls?: string[]; /** Strangers admitted only from few addresses (WARNs here), with their ranges. */ confined?: ConfinedGrant[] });
+
+/**
+ * The aws:SourceIp entries confining a stranger's call (decision 356): its Allow's `IpAddress` entries, and the
+ * `NotIpAddress` entries of each Deny fencing the caller for that call. The caller must be inside every one of them.
+ */
+export interface ConfiningRanges {
+  allow: string[][];
+  fences: string[][];
+}
+
+/**
+ * A stranger an Allow statement of one policy admits only from the few addresses it names (decisions 344, 353; a WARN on
+ * its own), kept for the union over the policy's statements (356) and over a function's policies (361).
+ */
+export interface ConfinedGrant {
+  /** The statement and its principal, as its WARN names it ("statement A: Principal \"*\""). */
+  text: string;
+  /** The stranger: ANYONE, or a named account or service (counted with anyone's statements). */
+  who: string;
+  calls: string[];
+  /** Per call admitted, the entries confining it. */
+  ranges: Map<string, ConfiningRanges>;
+}
 
 /** Pure: does an IAM action pattern ("lambda:*", "*", "lambda:Invoke*") match `action` (case-insensitive, as IAM)? */
 function actionMatches(pattern: string, action: string): boolean {
@@ -721,7 +744,7 @@ interface StrangerOutcome {
   /** 'inside' only: the networks the calls allowed were confined to. */
   networks: string[];
   /** 'inside' only: for each call allowed, the values of each aws:SourceIp entry confining it (decision 356: unionReach). */
-  ranges: Map<string, string[][]>;
+  ranges: Map<string, ConfiningRanges>;
 }
 
 /**
@@ -752,7 +775,7 @@ async function simulateStranger(
   const isUrl = (a: string): boolean => a.toLowerCase() === 'lambda:invokefunctionurl';
   // Every call of the Lambda API but the URL's is signed: an anonymous caller makes that one only.
   const calls = caller.kind === 'anonymous' ? granted.filter(isUrl) : granted;
-  type Group = { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]>; outside: Map<string, string[]>; networks: Map<string, string[]>; ranges: Map<string, string[][]> };
+  type Group = { statements: Array<Record<string, unknown>>; urlAuth: string | undefined; actions: string[]; chosen: Map<string, string[]>; outside: Map<string, string[]>; networks: Map<string, string[]>; ranges: Map<string, ConfiningRanges> };
   const groups = new Map<string, Group>();
   let fenced = false;
   for (const action of calls) {
@@ -773,12 +796,12 @@ async function simulateStranger(
       .map((d) => `Deny ${typeof d.Sid === 'string' ? `${d.Sid} ` : ''}(its Condition on ${conditionKeys(d).filter((k) => keyStand(k, caller, action) === 'chosen' || JSON.stringify(d.Condition).includes('${')).join(', ')}, which the caller sets, or the time)`);
     const applied = place === 'outside' ? [...covering, ...fences.map((f) => f.outside)] : covering;
     const networks = place === 'inside' ? [...met.networks, ...fences.flatMap((f) => f.networks)] : [];
-    const ranges = place === 'inside' ? [...confiningRanges(allowStatement, 'Allow'), ...fences.flatMap((f) => confiningRanges(f.deny, 'Deny'))] : [];
+    const ranges: ConfiningRanges = place === 'inside' ? { allow: confiningRanges(allowStatement, 'Allow'), fences: fences.flatMap((f) => confiningRanges(f.deny, 'Deny')) } : { allow: [], fences: [] };
     const statements = [asIdentityStatement(met.statement, resourceArn), ...applied.map((d) => asIdentityStatement(d, resourceArn))];
     const auths = isUrl(action) ? [caller.kind === 'anonymous' ? 'NONE' : 'AWS_IAM'] : [undefined];
     for (const urlAuth of auths) {
       const key = `${JSON.stringify(statements)}|${urlAuth ?? ''}`;
-      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>(), outside: new Map<string, string[]>(), networks: new Map<string, string[]>(), ranges: new Map<string, string[][]>() };
+      const group = groups.get(key) ?? { statements, urlAuth, actions: [], chosen: new Map<string, string[]>(), outside: new Map<string, string[]>(), networks: new Map<string, string[]>(), ranges: new Map<string, ConfiningRanges>() };
       group.actions.push(action);
       group.chosen.set(action, met.chosen);
       group.outside.set(action, outside);
@@ -792,7 +815,7 @@ async function simulateStranger(
   const outside = new Set<string>();
   const unjudged = new Set<string>();
   const networks = new Set<string>();
-  const ranges = new Map<string, string[][]>();
+  const ranges = new Map<string, ConfiningRanges>();
   let urlAuth: string | undefined;
   for (const group of groups.values()) {
     const actions = group.actions.filter((a) => !allowed.has(a));
@@ -802,7 +825,7 @@ async function simulateStranger(
       for (const k of group.chosen.get(a) ?? []) chosen.add(k);
       for (const d of group.outside.get(a) ?? []) outside.add(d);
       for (const n of group.networks.get(a) ?? []) networks.add(n);
-      ranges.set(a, group.ranges.get(a) ?? []);
+      ranges.set(a, group.ranges.get(a) ?? { allow: [], fences: [] });
       // The AuthType is worth naming when a Condition keys on it, or the caller is anonymous (NONE).
       if (group.urlAuth !== undefined && (namesUrlAuth || caller.kind === 'anonymous')) urlAuth ??= group.urlAuth;
     }
@@ -879,7 +902,7 @@ export async function judgeServiceGrant(
   };
   const judged: Array<{ f: ForeignPrincipal; stranger: string; granted: string[] }> = [];
   /** Strangers admitted only from the addresses a statement names (decision 344), for the union across statements (356). */
-  const confined: Array<{ f: ForeignPrincipal; who: string; calls: string[]; ranges: Map<string, string[][]> }> = [];
+  const confined: ConfinedGrant[] = [];
   for (const f of foreign) {
     const granted = actions.filter((a) => statementGrants(f.statement, a));
     const harmful = granted.filter((a) => classOf(a) !== 'read');
@@ -945,7 +968,7 @@ export async function judgeServiceGrant(
     let admitted: string | undefined;
     let admittedCalls: string[] = [];
     /** Admitted only from inside the networks the policy names (decision 344): a WARN naming them, unless a FAIL is found. */
-    let fencedIn: { text: string; calls: string[]; networks: string[]; ranges: Map<string, string[][]> } | undefined;
+    let fencedIn: { text: string; calls: string[]; networks: string[]; ranges: Map<string, ConfiningRanges> } | undefined;
     const unjudged = new Set<string>();
     search: for (const t of tries) {
       const arnFor = (pattern: RegExp): string | undefined => (t.arn !== undefined && t.key !== undefined && pattern.test(t.key) ? concreteArn(t.arn, t.account) : undefined);
@@ -982,13 +1005,14 @@ export async function judgeServiceGrant(
     else if (fencedIn !== undefined) {
       report(f, fencedIn.calls, ` (reachable only from the networks it names, ${fencedIn.networks.join(' and ')}: from there ${fencedIn.text})`);
       const of = f.kind === 'AWS' ? principalAccount(f.value) : undefined;
-      confined.push({ f, who: anyone ? ANYONE : f.kind === 'Service' ? `${f.value} for a resource of an account nobody configured` : `a principal of ${of ?? f.value}, an account nobody configured`, calls: fencedIn.calls, ranges: fencedIn.ranges });
+      confined.push({ text: f.text, who: anyone ? ANYONE : f.kind === 'Service' ? `${f.value} for a resource of an account nobody configured` : `a principal of ${of ?? f.value}, an account nobody configured`, calls: fencedIn.calls, ranges: fencedIn.ranges });
     }
     else report(f, granted, f.conditional ? ' (under a Condition)' : ' (refused for every stranger tried: a Deny of the policy applies)');
   }
-  open.push(...confinedTogether(confined, classOf));
+  open.push(...confinedTogether(confined.map((c) => ({ ...c, where: undefined })), classOf));
   if (open.length > 0) return openVerdict(open);
-  const extra = otherCalls.length > 0 ? { otherCalls } : {};
+  // What the strangers confined to few addresses reach here, for a union across the function's policies (decision 361).
+  const extra = { ...(otherCalls.length > 0 ? { otherCalls } : {}), ...(confined.length > 0 ? { confined } : {}) };
   const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
   if (statements.length === 0) return { kind: 'not-named', named, others, ...extra };
   const conditionProbes = namedStrangerProbes(statements, input.own, configured, strangerAccount).filter((p) => !input.probes.some((q) => q.sourceArn === p.sourceArn));
@@ -1001,32 +1025,63 @@ export async function judgeServiceGrant(
 /** A stranger any statement of anyone (`*`, AWS `*`, NotPrincipal) admits: every stranger is one. */
 const ANYONE = 'anyone';
 
+/** Pure: a reach in words ("512 IPv4", "2^73 IPv6", "256 IPv4 and 2^72 IPv6"), or "any" when a value confines no one. */
+function reachText(reach: SourceIpReach): string {
+  if (reach.anyone) return 'any';
+  const counted = [...(reach.publicIpv4 > 0n ? [`${reach.publicIpv4} IPv4`] : []), ...(reach.publicIpv6 > 0n ? [`${powerText(reach.publicIpv6)} IPv6`] : [])];
+  return counted.length > 0 ? counted.join(' and ') : 'no';
+}
+
+/** Pure: is a reach past what confines a stranger (more than CONFINING_IPV4 IPv4 or CONFINING_IPV6 IPv6 public addresses)? */
+const pastBound = (reach: SourceIpReach): boolean => reach.anyone || reach.publicIpv4 > CONFINING_IPV4 || reach.publicIpv6 > CONFINING_IPV6;
+
+/** A stranger's union past the bound (confinedTogether): the words, the calls, and the policies its statements are in. */
+export interface ConfinedUnion {
+  text: string;
+  calls: string[];
+  /** The policies its statements are in, as `where` named them, in order (undefined: the one policy judged). */
+  where: Array<string | undefined>;
+}
+
 /**
- * Pure: the strangers several Allow statements of one policy admit, each confined to few addresses (decision 344, 353),
- * whose addresses together are past the bound (decision 356, review 21c R21c-1: 40 statements of one /24 each passed one
- * by one). For each stranger (anyone's statements count for every stranger; a named account's or service's for itself
- * only) and each class of call (classOf: invoke, permissions, write, code), the union of what each statement's calls of
- * that class admit it from (unionReach); past 256 IPv4 or a /56 of IPv6 public addresses, an 'open' entry naming them.
+ * Pure: the strangers several Allow statements admit, each confined to few addresses (decision 344, 353), whose
+ * addresses together are past the bound (decision 356, review 21c R21c-1: 40 statements of one /24 each passed one by
+ * one). The statements may be in several policies of one function (decision 361: its own, each version's and alias's;
+ * `where` names each, and each statement is named with its policy and its own share). For each stranger (anyone's
+ * statements count for every stranger; a named account's or service's for itself only) and each class of call (classOf:
+ * invoke, permissions, write, code), the union of what each statement's calls of that class admit it from (unionReach);
+ * past 256 IPv4 or a /56 of IPv6 public addresses, an entry naming them.
  */
-function confinedTogether(
-  confined: ReadonlyArray<{ f: ForeignPrincipal; who: string; calls: readonly string[]; ranges: ReadonlyMap<string, string[][]> }>,
+export function confinedTogether(
+  confined: ReadonlyArray<ConfinedGrant & { where: string | undefined }>,
   classOf: (action: string) => CallClass,
-): Array<{ text: string; calls: string[] }> {
-  const found: Array<{ text: string; calls: string[] }> = [];
+): ConfinedUnion[] {
+  const found: ConfinedUnion[] = [];
   const strangers = [...new Set(confined.map((c) => c.who))];
+  const entries = (c: ConfinedGrant, a: string): string[][] => {
+    const r = c.ranges.get(a);
+    return r === undefined ? [] : [...r.allow, ...r.fences];
+  };
   for (const who of strangers.length > 1 ? strangers.filter((w) => w !== ANYONE) : strangers) {
     const members = confined.filter((c) => c.who === who || c.who === ANYONE);
     for (const callClass of [...new Set(members.flatMap((c) => c.calls.map(classOf)))]) {
       const by = members.map((c) => ({ c, calls: c.calls.filter((a) => classOf(a) === callClass) })).filter((m) => m.calls.length > 0);
-      const reach = unionReach(by.flatMap((m) => m.calls.map((a) => m.c.ranges.get(a) ?? [])));
-      if (!reach.anyone && reach.publicIpv4 <= CONFINING_IPV4 && reach.publicIpv6 <= CONFINING_IPV6) continue;
+      const reach = unionReach(by.flatMap((m) => m.calls.map((a) => entries(m.c, a))));
+      if (!pastBound(reach)) continue;
       const calls = [...new Set(by.flatMap((m) => m.calls))];
-      const cidrs = [...new Set(by.flatMap((m) => m.calls.flatMap((a) => (m.c.ranges.get(a) ?? []).flat())))];
-      const counted = reach.anyone ? 'any address' : [...(reach.publicIpv4 > 0n ? [`${reach.publicIpv4} IPv4`] : []), ...(reach.publicIpv6 > 0n ? [`${powerText(reach.publicIpv6)} IPv6`] : [])].join(' and ');
-      const texts = by.map((m) => m.c.f.text);
+      const where = [...new Set(by.map((m) => m.c.where))];
+      const several = where.length > 1;
+      // The Allows' own ranges are what is joined; a fencing Deny's only cuts its statement's share (named apart).
+      const cidrs = [...new Set(by.flatMap((m) => m.calls.flatMap((a) => (m.c.ranges.get(a)?.allow ?? []).flat())))];
+      const fences = [...new Set(by.flatMap((m) => m.calls.flatMap((a) => (m.c.ranges.get(a)?.fences ?? []).flat())))];
+      // Over several policies each statement says where it is and what it admits alone: each policy alone is a WARN.
+      const texts = by.map((m) => (several ? `${m.c.text} on ${m.c.where ?? '?'} (${reachText(unionReach(m.calls.map((a) => entries(m.c, a))))} public addresses)` : m.c.text));
+      const over = several ? `${by.length} Allow statements of ${where.length} policies (AWS judges each policy for its own ARN, but every version and alias runs the function with its role)` : `${by.length} Allow statements`;
+      const fenced = fences.length > 0 ? `, each statement's share inside the Deny fencing it (NotIpAddress aws:SourceIp ${callList(fences, 3)})` : '';
       found.push({
-        text: `${callList(texts, 3)} (each confined by aws:SourceIp, together they admit ${who} for ${callList(calls)} from ${counted} public addresses, the union of aws:SourceIp ${callList(cidrs, 3)} over ${by.length} Allow statements: more than ${CONFINING_IPV4} IPv4 and a /56 of IPv6 addresses in all, so no network confines it)`,
+        text: `${callList(texts, 3)} (each confined by aws:SourceIp, together they admit ${who} for ${callList(calls)} from ${reachText(reach)} public addresses, the union of aws:SourceIp ${callList(cidrs, 3)}${fenced} over ${over}: more than ${CONFINING_IPV4} IPv4 and a /56 of IPv6 addresses in all, so no network confines it)`,
         calls,
+        where,
       });
     }
   }

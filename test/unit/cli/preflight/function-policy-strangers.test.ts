@@ -1036,6 +1036,153 @@ describe('a stranger confined by aws:SourceIp over several Allow statements: the
   });
 });
 
+// Decision 361: the union is taken over the function's own policy and every version's and alias's, not one policy at a
+// time. AWS judges each policy for its own ARN, but each runs the function with its role: 200 addresses on the function
+// and 200 on alias live admit 400 addresses to the same function, where each policy alone is under 256 (a WARN).
+describe("a stranger confined by aws:SourceIp over the function's and its versions' and aliases' policies: the union across them", () => {
+  const ip = (sid: string, action: string, cidrs: unknown, resource = VERIFY_ARN): Record<string, unknown> => ({ ...stmt(sid, '*', action, { Condition: { IpAddress: { 'aws:SourceIp': cidrs } } }), Resource: resource });
+  const HOLDERS = "public addresses: anyone who holds one is admitted, and a cloud provider's are rented to anyone";
+  /** 200 addresses each: a /25, a /26 and a /29 (128 + 64 + 8), the last address .199. */
+  const FN_200 = ['198.51.100.0/25', '198.51.100.128/26', '198.51.100.192/29'];
+  const LIVE_200 = ['203.0.113.0/25', '203.0.113.128/26', '203.0.113.192/29'];
+  const LIVE_ARN = `${VERIFY_ARN}:live`;
+  const onLive = (call: CallRequest): CallRequest => ({ ...call, resource: { arn: LIVE_ARN, account: ACCOUNT } });
+  const aliasDoc = (...statements: Array<Record<string, unknown>>): PolicyDoc => ({ Version: '2012-10-17', Statement: statements });
+
+  /** The sweep's line with the function's policy `own` and the given versions' and aliases' own policies. */
+  async function sweepAcross(own: PolicyDoc, qualified: Record<string, PolicyDoc>, versions: string[], aliases: string[]): Promise<{ status: string; message: string; fix?: string }> {
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: RULE_ARN, State: 'ENABLED', ScheduleExpression: 'rate(5 minutes)' });
+    events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ Id: 'Target0', Arn: VERIFY_ARN, Input: '{"action":"sweep"}' }] });
+    lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: ['$LATEST', ...versions].map((Version) => ({ Version })) });
+    lambda.on(ListAliasesCommand).resolves({ Aliases: aliases.map((Name) => ({ Name })) });
+    lambda.on(GetPolicyCommand).callsFake((input: { FunctionName: string; Qualifier?: string }) => {
+      const doc = input.Qualifier === undefined ? own : qualified[input.Qualifier];
+      if (input.FunctionName !== VERIFY || doc === undefined) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+      return { Policy: JSON.stringify(doc), RevisionId: 'r1' };
+    });
+    simulateCustomPolicyAsAws(iam);
+    const [result, ...rest] = await checkVerifySweep(clients(), expectationsFor('production'), TARGET);
+    expect(rest).toEqual([]);
+    return { status: result?.status ?? '?', message: result?.message ?? '', ...(result?.fix !== undefined ? { fix: result.fix } : {}) };
+  }
+  /** The WARN's words for one statement admitting a stranger only from `networks` (as decision 344 and 353 word it). */
+  /** The WARN's words for one statement (the rule's own call, lambda:InvokeFunction, is not named: `action` ''). */
+  const reachable = (sid: string, networks: string, action = 'lambda:UpdateFunctionCode'): string =>
+    `statement ${sid}: Principal "*" (reachable only from the networks it names, ${networks}: from there its Condition admits a principal of ${PROBE}, an account nobody configured${action === '' ? '' : `, for ${action}`}; iam:SimulateCustomPolicy)`;
+  const FN_WORDS = `aws:SourceIp ${FN_200.join(', ')} (200 IPv4 ${HOLDERS})`;
+  const LIVE_WORDS = `aws:SourceIp ${LIVE_200.join(', ')} (200 IPv4 ${HOLDERS})`;
+
+  it("FAIL: 200 addresses on the function's policy and 200 on alias live's may change it (400 in all); each policy alone is a WARN", async () => {
+    const own = policy(ip('Fn', 'lambda:UpdateFunctionCode', FN_200));
+    const live = aliasDoc(ip('Live', 'lambda:UpdateFunctionCode', LIVE_200, LIVE_ARN));
+    // The oracle, each policy for its own ARN: 200 addresses each (the last one in, the next one out), 400 in all.
+    const from = (address: string): CallRequest => byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': address, 'aws:PrincipalIsAWSService': 'false' });
+    expect(await mayCall(own, from('198.51.100.0'))).toBe(true);
+    expect(await mayCall(own, from('198.51.100.199'))).toBe(true);
+    expect(await mayCall(own, from('198.51.100.200'))).toBe(false);
+    expect(await mayCall(live, onLive(from('203.0.113.199')))).toBe(true);
+    expect(await mayCall(live, onLive(from('203.0.113.200')))).toBe(false);
+    expect(await mayCall(live, onLive(from('198.51.100.9')))).toBe(false);
+
+    // Each alone: the WARN naming the statement and the addresses it admits from (decisions 344, 353).
+    expect(await sweepAcross(own, {}, [], [])).toMatchObject({ status: 'WARN', message: `${WARN_HEAD}it also grants lambda:UpdateFunctionCode to ${reachable('Fn', FN_WORDS)}: calls on ${VERIFY} beyond the rule's` });
+    events.reset();
+    lambda.reset();
+    expect(await sweepAcross(policy(), { live }, [], ['live'])).toMatchObject({
+      status: 'WARN',
+      message: `${WARN_HEAD}it also grants lambda:UpdateFunctionCode to ${reachable('Live', LIVE_WORDS)} on alias live (${VERIFY}:live): calls on ${VERIFY} beyond the rule's`,
+    });
+    events.reset();
+    lambda.reset();
+
+    // Together: a FAIL naming each statement with its policy and its own 200, the 400 of the union, the two policies.
+    const line = await sweepAcross(own, { live }, [], ['live']);
+    expect(line.status).toBe('FAIL');
+    expect(line.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policies of ${VERIFY} and alias live (${VERIFY}:live), taken together, ` +
+        'let anyone, or a principal of an account nobody configured, change it (lambda:UpdateFunctionCode) ' +
+        `(statement Fn: Principal "*" on ${VERIFY} (200 IPv4 public addresses), statement Live: Principal "*" on alias live (${VERIFY}:live) (200 IPv4 public addresses) ` +
+        '(each confined by aws:SourceIp, together they admit anyone for lambda:UpdateFunctionCode from 400 IPv4 public addresses, ' +
+        'the union of aws:SourceIp 198.51.100.0/25, 198.51.100.128/26, 198.51.100.192/29 and 3 more over 2 Allow statements of 2 policies ' +
+        '(AWS judges each policy for its own ARN, but every version and alias runs the function with its role): more than 256 IPv4 and a /56 of IPv6 addresses in all, so no network confines it)): ' +
+        CHANGES,
+    );
+    expect(line.fix).toContain(
+      `remove the statement: aws lambda remove-permission --function-name ${VERIFY} --statement-id <its Sid>, and aws lambda remove-permission --function-name ${VERIFY} --qualifier live --statement-id <its Sid> (or narrow their aws:SourceIp to at most 256 IPv4 and a /56 of IPv6 addresses in all)`,
+    );
+  });
+
+  it('FAIL: version 3 and alias live each let anyone invoke it from one /24 (512 in all), the function\'s own policy granting nothing', async () => {
+    const v3 = aliasDoc(ip('V3', 'lambda:InvokeFunction', '198.51.100.0/24', `${VERIFY_ARN}:3`));
+    const live = aliasDoc(ip('Live', 'lambda:InvokeFunction', '198.51.101.0/24', LIVE_ARN));
+    const from = (address: string): CallRequest => byRole('lambda:InvokeFunction', { 'aws:SourceIp': address });
+    expect(await mayCall(v3, { ...from('198.51.100.9'), resource: { arn: `${VERIFY_ARN}:3`, account: ACCOUNT } })).toBe(true);
+    expect(await mayCall(live, onLive(from('198.51.101.9')))).toBe(true);
+    const line = await sweepAcross(policy(), { '3': v3, live }, ['1', '2', '3'], ['live']);
+    expect(line.status).toBe('FAIL');
+    expect(line.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policies of version 3 (${VERIFY}:3) and alias live (${VERIFY}:live), taken together, ` +
+        'let anyone, or a principal of an account nobody configured, invoke it ' +
+        `(statement V3: Principal "*" on version 3 (${VERIFY}:3) (256 IPv4 public addresses), statement Live: Principal "*" on alias live (${VERIFY}:live) (256 IPv4 public addresses) ` +
+        '(each confined by aws:SourceIp, together they admit anyone for lambda:InvokeFunction from 512 IPv4 public addresses, ' +
+        'the union of aws:SourceIp 198.51.100.0/24, 198.51.101.0/24 over 2 Allow statements of 2 policies ' +
+        '(AWS judges each policy for its own ARN, but every version and alias runs the function with its role): more than 256 IPv4 and a /56 of IPv6 addresses in all, so no network confines it)): ' +
+        INVOKES,
+    );
+    expect(line.fix).toContain(`aws lambda remove-permission --function-name ${VERIFY} --qualifier 3 --statement-id <its Sid>, and aws lambda remove-permission --function-name ${VERIFY} --qualifier live --statement-id <its Sid>`);
+  });
+
+  // The union's ranges are the Allows'; a Deny fencing a statement only cuts that statement's share, and is named as such
+  // (356's text listed a fence's range among the union's). The function's Deny fences the function's statement only.
+  it("FAIL: a /24 on the function fenced to its /25 by the function's Deny (128), a /24 on alias live (256): 384, the Deny's range named apart", async () => {
+    const own = policy(
+      ip('Fn', 'lambda:UpdateFunctionCode', '198.51.100.0/24'),
+      stmt('Outside', '*', 'lambda:*', { Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': '198.51.100.0/25' }, Bool: { 'aws:PrincipalIsAWSService': 'false' } } }),
+    );
+    const live = aliasDoc(ip('Live', 'lambda:UpdateFunctionCode', '198.51.101.0/24', LIVE_ARN));
+    const from = (address: string): CallRequest => byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': address, 'aws:PrincipalIsAWSService': 'false' });
+    expect(await mayCall(own, from('198.51.100.127'))).toBe(true);
+    expect(await mayCall(own, from('198.51.100.128'))).toBe(false);
+    expect(await mayCall(live, onLive(from('198.51.101.200')))).toBe(true);
+    const line = await sweepAcross(own, { live }, [], ['live']);
+    expect(line.status).toBe('FAIL');
+    expect(line.message).toBe(
+      `rule ${VERIFY_RULE} invokes ${VERIFY} rate(5 minutes) with {"action":"sweep"}, but the resource-based policies of ${VERIFY} and alias live (${VERIFY}:live), taken together, ` +
+        'let anyone, or a principal of an account nobody configured, change it (lambda:UpdateFunctionCode) ' +
+        `(statement Fn: Principal "*" on ${VERIFY} (128 IPv4 public addresses), statement Live: Principal "*" on alias live (${VERIFY}:live) (256 IPv4 public addresses) ` +
+        '(each confined by aws:SourceIp, together they admit anyone for lambda:UpdateFunctionCode from 384 IPv4 public addresses, ' +
+        "the union of aws:SourceIp 198.51.100.0/24, 198.51.101.0/24, each statement's share inside the Deny fencing it (NotIpAddress aws:SourceIp 198.51.100.0/25) over 2 Allow statements of 2 policies " +
+        '(AWS judges each policy for its own ARN, but every version and alias runs the function with its role): more than 256 IPv4 and a /56 of IPv6 addresses in all, so no network confines it)): ' +
+        CHANGES,
+    );
+  });
+
+  it('WARN: the same /24 on the function and on alias live (256 in all), each statement still named with its policy', async () => {
+    const own = policy(ip('Fn', 'lambda:UpdateFunctionCode', '198.51.100.0/24'));
+    const live = aliasDoc(ip('Live', 'lambda:UpdateFunctionCode', '198.51.100.0/24', LIVE_ARN));
+    const from = (address: string): CallRequest => byRole('lambda:UpdateFunctionCode', { 'aws:SourceIp': address });
+    expect(await mayCall(own, from('198.51.100.9'))).toBe(true);
+    expect(await mayCall(live, onLive(from('198.51.101.9')))).toBe(false);
+    const words = `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`;
+    expect(await sweepAcross(own, { live }, [], ['live'])).toMatchObject({
+      status: 'WARN',
+      // The function's otherCalls and the alias's, one list (decision 344's rendering).
+      message: `${WARN_HEAD}it also grants lambda:UpdateFunctionCode to ${reachable('Fn', words)}; lambda:UpdateFunctionCode to ${reachable('Live', words)} on alias live (${VERIFY}:live): calls on ${VERIFY} beyond the rule's`,
+    });
+  });
+
+  it('WARN: a /24 on the function may change it, another on alias live may invoke it (two harms, 256 addresses each)', async () => {
+    const own = policy(ip('Fn', 'lambda:UpdateFunctionCode', '198.51.100.0/24'));
+    const live = aliasDoc(ip('Live', 'lambda:InvokeFunction', '198.51.101.0/24', LIVE_ARN));
+    const line = await sweepAcross(own, { live }, [], ['live']);
+    expect(line.status).toBe('WARN');
+    expect(line.message).toBe(
+      `${WARN_HEAD}it also grants lambda:InvokeFunction to ${reachable('Live', `aws:SourceIp 198.51.101.0/24 (256 IPv4 ${HOLDERS})`, '')} on alias live (${VERIFY}:live): each may invoke ${VERIFY} with an input of its choosing; ` +
+        `and it also grants lambda:UpdateFunctionCode to ${reachable('Fn', `aws:SourceIp 198.51.100.0/24 (256 IPv4 ${HOLDERS})`)}: calls on ${VERIFY} beyond the rule's`,
+    );
+  });
+});
+
 // Decision 344: a call of a function URL of AuthType NONE is unsigned: it carries no aws:Principal* key, no principal
 // tag, no organisation. It is simulated as such (iam-simulate's anonymous principal is the oracle), not with a role's keys.
 describe('an anonymous caller of a function URL of AuthType NONE', () => {
