@@ -13,6 +13,12 @@ export const EXIT = {
    * check (one deployed before it).
    */
   escalated: 3,
+  /**
+   * preflight --strict: no check failed, but one warned (decision 362). A WARN is a finding a person must look at (a grant
+   * admitting callers by address range only, drift the automation made); without --strict it exits 0, as `lint`'s warnings
+   * do. A number of its own, so a gate can tell "look at this" from "broken" (1); cfn-lint's warnings exit 4 too.
+   */
+  warned: 4,
   /** Wrong usage or configuration. */
   usage: 64,
   /** A prerequisite is missing (moto_server, a built bundle). */

@@ -323,9 +323,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('before the first real alarm: is a deployed environment wired correctly? Read-only checks of the watched resources and the environment matrix, alarms and their routing, handlers and their roles (IAM policy simulation), kill switch, tier subscriptions, the Support API, SSM documents and Scheduler; one PASS / WARN / FAIL line each, with what to do')
       .addOption(environmentOption().makeOptionMandatory())
       .option('--json', 'machine-readable report')
-      .addHelpText('after', '\nExample: runbook preflight -e production\nExit codes: 0 nothing failed (warnings allowed), 1 a check failed, 64 usage or configuration.'),
+      .option('--strict', 'a gate that stops on warnings too: exit 4 when a check warned and none failed (e.g. a grant admitting callers by address range only)')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Example: runbook preflight -e production --strict',
+          'Exit codes: 0 nothing failed (warnings allowed, unless --strict), 1 a check failed, 4 --strict only: nothing failed',
+          'but a check warned (a WARN is for a person to judge: a grant admitting callers by address range only, drift the',
+          'automation made), 64 usage or configuration.',
+        ].join('\n'),
+      ),
     'runbook preflight -e production',
-  ).action(async (opts: { environment: EnvironmentName; json?: boolean } & AwsTargetFlags) => {
+  ).action(async (opts: { environment: EnvironmentName; json?: boolean; strict?: boolean } & AwsTargetFlags) => {
     setExit(await targeted(opts, () => preflightCommand(opts)));
   });
 

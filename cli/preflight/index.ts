@@ -37,6 +37,17 @@ import type { PreflightClients } from './types';
 export interface PreflightOptions {
   environment: EnvironmentName;
   json?: boolean;
+  /** A WARN makes the run exit EXIT.warned (4) when nothing failed (decision 362); without it WARNs exit 0. */
+  strict?: boolean;
+}
+
+/**
+ * Pure: preflight's exit code for a report's totals (decision 362): 1 when a check failed; with `strict`, 4 when none
+ * failed but one warned; else 0 (warnings allowed, the documented default that `npm test`'s runs and scripts rely on).
+ */
+export function preflightExit(summary: { warn: number; fail: number }, strict = false): number {
+  if (summary.fail > 0) return EXIT.failure;
+  return strict && summary.warn > 0 ? EXIT.warned : EXIT.ok;
 }
 
 /** The AWS Support API's endpoint region per partition (Support API reference, "Endpoints"). */
@@ -149,7 +160,7 @@ export async function preflightCommand(options: PreflightOptions): Promise<numbe
     const report = await runPreflight(clients, expected, target, documents);
     if (!directory) report.checks.push({ area: 'plumbing', check: 'ssm-document', subject: 'runbooks/', status: 'WARN', message: 'runbooks/ not found: SSM documents not checked', fix: 'run preflight from the project directory' });
     console.log(options.json ? JSON.stringify(report, null, 2) : renderPreflight(report));
-    return report.summary.fail === 0 ? EXIT.ok : EXIT.failure;
+    return preflightExit(report.summary, options.strict);
   } finally {
     sts.destroy();
     clients.destroy();

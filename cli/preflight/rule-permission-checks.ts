@@ -118,7 +118,7 @@ export type RulePermission =
       /** The version or alias whose own policy it is (remove-permission --qualifier). */
       qualifier?: string;
       /**
-       * A union over several of the function's policies (decision 361): each policy holding one of its statements, in
+       * A union over several of the function's policies (decision 362): each policy holding one of its statements, in
        * order (undefined: the function's own).
        */
       across?: Array<string | undefined>;
@@ -232,7 +232,7 @@ export async function checkRulePermission(
   // version's code with the function's role (a FAIL); another rule of the account, a principal of our accounts or
   // another call granted there is a WARN, named with its qualifier, as on the function's own policy.
   const onQualifiers = { admitted: [] as string[], others: [] as string[], otherCalls: [] as string[] };
-  // Strangers each policy admits only from few addresses (a WARN there), with the policy they are in (decision 361).
+  // Strangers each policy admits only from few addresses (a WARN there), with the policy they are in (decision 362).
   // `where` names the policy in the union's words; `policyOf` maps it back to the qualifier (undefined: the function's own).
   const confined: Array<ConfinedGrant & { where: string }> = (verdict.confined ?? []).map((c) => ({ ...c, where: functionName }));
   const policyOf = new Map<string, string | undefined>([[functionName, undefined]]);
@@ -249,7 +249,7 @@ export async function checkRulePermission(
     onQualifiers.others.push(...onQualifier.others.map((o) => `${o}${where}`));
     onQualifiers.otherCalls.push(...(onQualifier.otherCalls ?? []).map((o) => `${o}${where}`));
   }
-  // The union over the function's own policy and every version's and alias's (decision 361; 356 took it within one):
+  // The union over the function's own policy and every version's and alias's (decision 362; 356 took it within one):
   // each policy's strangers confined to a few addresses are a WARN alone, but whoever holds an address of any of them
   // reaches the same function and its role, so 200 addresses on the function and 200 on alias live are 400.
   const across = confinedTogether(confined, (a) => lambdaCallClass(a) ?? 'invoke');
@@ -320,7 +320,7 @@ export function strangerCalls(calls: readonly string[], functionName: string): {
 export function removePermission(functionName: string, permission: Extract<RulePermission, { kind: 'open' }>): string {
   const command = (qualifier: string | undefined): string => `aws lambda remove-permission --function-name ${functionName}${qualifier !== undefined ? ` --qualifier ${qualifier}` : ''} --statement-id <its Sid>`;
   if (permission.across === undefined) return command(permission.qualifier);
-  // A union over several policies (decision 361): a statement of each, or their aws:SourceIp narrowed to the bound in all.
+  // A union over several policies (decision 362): a statement of each, or their aws:SourceIp narrowed to the bound in all.
   return `${permission.across.map(command).join(', and ')} (or narrow their aws:SourceIp to at most 256 IPv4 and a /56 of IPv6 addresses in all)`;
 }
 

@@ -90,7 +90,7 @@ export interface ConfiningRanges {
 
 /**
  * A stranger an Allow statement of one policy admits only from the few addresses it names (decisions 344, 353; a WARN on
- * its own), kept for the union over the policy's statements (356) and over a function's policies (361).
+ * its own), kept for the union over the policy's statements (356) and over a function's policies (362).
  */
 export interface ConfinedGrant {
   /** The statement and its principal, as its WARN names it ("statement A: Principal \"*\""). */
@@ -1011,7 +1011,7 @@ export async function judgeServiceGrant(
   }
   open.push(...confinedTogether(confined.map((c) => ({ ...c, where: undefined })), classOf));
   if (open.length > 0) return openVerdict(open);
-  // What the strangers confined to few addresses reach here, for a union across the function's policies (decision 361).
+  // What the strangers confined to few addresses reach here, for a union across the function's policies (decision 362).
   const extra = { ...(otherCalls.length > 0 ? { otherCalls } : {}), ...(confined.length > 0 ? { confined } : {}) };
   const { statements, named } = serviceTrustStatements(input.policy, input.resourceArn, input.service);
   if (statements.length === 0) return { kind: 'not-named', named, others, ...extra };
@@ -1046,7 +1046,7 @@ export interface ConfinedUnion {
 /**
  * Pure: the strangers several Allow statements admit, each confined to few addresses (decision 344, 353), whose
  * addresses together are past the bound (decision 356, review 21c R21c-1: 40 statements of one /24 each passed one by
- * one). The statements may be in several policies of one function (decision 361: its own, each version's and alias's;
+ * one). The statements may be in several policies of one function (decision 362: its own, each version's and alias's;
  * `where` names each, and each statement is named with its policy and its own share). For each stranger (anyone's
  * statements count for every stranger; a named account's or service's for itself only) and each class of call (classOf:
  * invoke, permissions, write, code), the union of what each statement's calls of that class admit it from (unionReach);

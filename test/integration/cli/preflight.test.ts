@@ -68,8 +68,8 @@ describe('runbook preflight -e production on the sandbox', () => {
   let sns: SNSClient;
 
   /** In the test's process (decision 296); the all-PASS case's text form runs the built CLI as a process (runCli). */
-  const preflight = async (): Promise<{ status: number | null; report: PreflightReport }> => {
-    return runPreflight('production', account.env, 180_000, { inProcess: true });
+  const preflight = async (flags: string[] = []): Promise<{ status: number | null; report: PreflightReport }> => {
+    return runPreflight('production', account.env, 180_000, { inProcess: true, flags });
   };
   const failures = notPassing;
 
@@ -152,8 +152,9 @@ describe('runbook preflight -e production on the sandbox', () => {
     ]);
     expect(stack.handlers.filter((h) => h.ruleName)).toHaveLength(6);
     expect([...areas.keys()].sort()).toEqual(['alarms', 'handlers', 'matrix', 'permissions', 'plumbing', 'resources', 'routing']);
-    // The text form an operator reads: one line per check, and the totals.
-    const text = await runCli(['preflight', '-e', 'production'], account.env, 180_000);
+    // The text form an operator reads: one line per check, and the totals. As a gate would run it (--strict, decision
+    // 362): a clean environment still exits 0.
+    const text = await runCli(['preflight', '-e', 'production', '--strict'], account.env, 180_000);
     expect(text.status).toBe(0);
     const lines = text.stdout.trim().split('\n');
     expect(lines.filter((l) => /^PASS /.test(l))).toHaveLength(report.summary.pass);
@@ -451,6 +452,10 @@ describe('runbook preflight -e production on the sandbox', () => {
       const { status, report } = await preflight();
       expect(status).toBe(0);
       expect(failures(report)).toEqual([`WARN memory-MB ${name}`]);
+      // A gate that stops on warnings too (--strict, decision 362): the same single WARN, exit 4 (not a FAIL's 1).
+      const strict = await preflight(['--strict']);
+      expect(failures(strict.report)).toEqual([`WARN memory-MB ${name}`]);
+      expect(strict.status).toBe(4);
       expect(report.checks.filter((c) => c.status === 'WARN').map((c) => `${c.check} ${c.subject}: ${c.message}`)).toEqual([
         `memory-MB ${name}: drift the automation made or recommends: memory MB is 768, the document's matrix says 512: ` +
           'a raise-lambda-memory step (512 -> 768 MB: x1.5 rounded up to 64 MB, production cap 3008 MB), made by the automation itself: drift its decision names ("update your IaC"; decision 14)',

@@ -14,9 +14,9 @@ export async function runPreflight(
   environment: string,
   env: Record<string, string>,
   timeoutMs: number,
-  how: { inProcess?: boolean } = {},
+  how: { inProcess?: boolean; /** More flags, e.g. --strict (decision 362). */ flags?: string[] } = {},
 ): Promise<{ status: number | null; report: PreflightReport }> {
-  const args = ['preflight', '-e', environment, '--json'];
+  const args = ['preflight', '-e', environment, '--json', ...(how.flags ?? [])];
   const run = how.inProcess ? await runCliInProcess(args, env, timeoutMs) : await runCli(args, env, timeoutMs);
   if (!run.stdout.trim().startsWith('{')) throw new Error(`preflight printed no report (exit ${String(run.status)}): ${run.stderr}`);
   const report = JSON.parse(run.stdout) as PreflightReport;

@@ -1036,7 +1036,7 @@ describe('a stranger confined by aws:SourceIp over several Allow statements: the
   });
 });
 
-// Decision 361: the union is taken over the function's own policy and every version's and alias's, not one policy at a
+// Decision 362: the union is taken over the function's own policy and every version's and alias's, not one policy at a
 // time. AWS judges each policy for its own ARN, but each runs the function with its role: 200 addresses on the function
 // and 200 on alias live admit 400 addresses to the same function, where each policy alone is under 256 (a WARN).
 describe("a stranger confined by aws:SourceIp over the function's and its versions' and aliases' policies: the union across them", () => {
