@@ -21,6 +21,7 @@ import { vpcConfigSubnet, withVpcId } from './lambda-vpc-id';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 import { messagesDeleted, messagesSent, SQS_DELETES_METRIC, SQS_SENT_METRIC } from './sqs-message-metrics';
+import { withPendingClassChanges, type PendingClassChange } from './rds-pending-class';
 import { describeCasesPage } from './support-cases-gap';
 import {
   metricDataFaultsSchema,
@@ -94,9 +95,18 @@ export const faultRuleSchema = z
      * reference, ModifyDBInstance Errors). moto models no such state (review 20d R20-61). While the rule is in force (until
      * the account's rules are replaced or removed), each further ModifyDBInstance of that instance is answered so, in
      * RDS's query-protocol error shape, and never reaches moto; GET faults counts them (`refused`). moto's
-     * DescribeDBInstances answers are left as moto gives them (the class changed at once, `available`).
+     * DescribeDBInstances answers are left as moto gives them (the class changed at once, `available`), unless rdsPending.
      */
     rdsModifying: z.literal(true).optional(),
+    /**
+     * Only with rdsModifying: the class change of a matched call that reached moto is shown not yet done, as RDS shows a
+     * change applied at once for the minutes it takes (moto makes it at once and never shows one pending). While the rule
+     * is in force, every RDS answer naming that instance (DescribeDBInstances, ModifyDBInstance...) reads DBInstanceStatus
+     * `modifying`, DBInstanceClass the class it ran before the call, and PendingModifiedValues.DBInstanceClass the class
+     * the call asked for (sandbox/rds-pending-class.ts); GET faults counts the DescribeDBInstances answers so shown
+     * (`pendingShown`). Decisions 343/358's read-back of a refused retry, on the emulator (session 22).
+     */
+    rdsPending: z.literal(true).optional(),
   })
   .strict();
 export const faultRulesSchema = z.array(
@@ -112,6 +122,9 @@ export const faultRulesSchema = z.array(
     )
     .refine((rule) => rule.rdsModifying === undefined || (rule.service === 'rds' && rule.operation === 'ModifyDBInstance' && rule.status === undefined), {
       message: 'rdsModifying is a rule on service rds, operation ModifyDBInstance, whose calls reach moto (no status)',
+    })
+    .refine((rule) => rule.rdsPending === undefined || rule.rdsModifying === true, {
+      message: 'rdsPending shows the change of an rdsModifying rule pending: give rdsModifying too',
     }),
 );
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -579,7 +592,18 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const calls: AwsOperation[] = [];
   // `held`: the calls a hold rule keeps from the emulator now, each let go by calling it.
   // `modifying` and `refused` (rdsModifying rules): the instances the rule's calls modified, and the refusals answered since.
-  type ActiveRule = { rule: FaultRule; remaining: number; held: Array<() => void>; modifying: Set<string>; refused: number };
+  // `pending` and `pendingShown` (rdsPending rules): those instances' class changes shown not yet done, and the
+  // DescribeDBInstances answers that showed one.
+  type ActiveRule = {
+    rule: FaultRule;
+    remaining: number;
+    held: Array<() => void>;
+    modifying: Set<string>;
+    refused: number;
+    pending: Map<string, PendingClassChange>;
+    pendingShown: number;
+  };
+  const activeRule = (rule: FaultRule): ActiveRule => ({ rule, remaining: rule.times, held: [], modifying: new Set<string>(), refused: 0, pending: new Map(), pendingShown: 0 });
   let faults: ActiveRule[] = [];
   let outage: { active: boolean; after?: Partial<AwsOperation> } = { active: false };
 
@@ -597,14 +621,14 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const setFaults = (rules: FaultRule[]): void => {
     const parsed = faultRulesSchema.parse(rules);
     release(faults);
-    faults = parsed.map((rule) => ({ rule, remaining: rule.times, held: [], modifying: new Set<string>(), refused: 0 }));
+    faults = parsed.map(activeRule);
   };
   // Test files share the proxy: one scoped to an account replaces only that account's rules.
   const setAccountFaults = (accountId: string, rules: FaultRule[]): void => {
     release(faults.filter(({ rule }) => rule.accountId === accountId));
     faults = [
       ...faults.filter(({ rule }) => rule.accountId !== accountId),
-      ...rules.map((rule) => ({ rule: { ...rule, accountId }, remaining: rule.times, held: [], modifying: new Set<string>(), refused: 0 })),
+      ...rules.map((rule) => activeRule({ ...rule, accountId })),
     ];
   };
 
@@ -629,10 +653,43 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     const id = new URLSearchParams(body.toString('utf8')).get('DBInstanceIdentifier');
     return id ? `${described.accountId ?? ''}|${described.region ?? DEFAULT_REGION}|${id.toLowerCase()}` : undefined;
   };
-  /** An rdsModifying rule's call that moto applied leaves its instance `modifying` while the rule is in force. */
-  const markModifying = (active: ActiveRule | undefined, described: RequestDescription, body: Buffer, status: number): void => {
+  /**
+   * An rdsModifying rule's call that moto applied leaves its instance `modifying` while the rule is in force; with
+   * rdsPending, its class change (from `classBefore`, the class moto had before the call) is shown pending.
+   */
+  const markModifying = (active: ActiveRule | undefined, described: RequestDescription, body: Buffer, status: number, classBefore?: string): void => {
     const instance = modifiedInstance(described, body);
-    if (active?.rule.rdsModifying && instance && status === 200) active.modifying.add(instance);
+    if (!active?.rule.rdsModifying || !instance || status !== 200) return;
+    active.modifying.add(instance);
+    const asked = new URLSearchParams(body.toString('utf8')).get('DBInstanceClass');
+    if (active.rule.rdsPending && classBefore !== undefined && asked && asked !== classBefore) {
+      active.pending.set(instance, { runningClass: classBefore, pendingClass: asked });
+    }
+  };
+  /** The class moto gives the instance an rdsPending rule's call is about to modify (moto makes the change at once). */
+  const classBeforeChange = async (active: ActiveRule | undefined, req: IncomingMessage, described: RequestDescription, body: Buffer): Promise<string | undefined> => {
+    if (!active?.rule.rdsPending || modifiedInstance(described, body) === undefined) return undefined;
+    const form = new URLSearchParams(body.toString('utf8'));
+    const read = await forwardBuffered(
+      req,
+      Buffer.from(new URLSearchParams({ Action: 'DescribeDBInstances', Version: form.get('Version') ?? '2014-10-31', DBInstanceIdentifier: form.get('DBInstanceIdentifier') ?? '' }).toString(), 'utf8'),
+      described.accountId,
+    );
+    return read.status === 200 ? /<DBInstanceClass>([^<]*)<\/DBInstanceClass>/.exec(read.body.toString('utf8'))?.[1] : undefined;
+  };
+  /** An RDS answer with the instances rdsPending rules hold mid-change shown so (sandbox/rds-pending-class.ts). */
+  const withPendingChanges = (answer: CannedResponse, described: RequestDescription): CannedResponse => {
+    if (answer.status !== 200 || !faults.some((active) => active.pending.size > 0)) return answer;
+    const holders: ActiveRule[] = [];
+    const { xml, shown } = withPendingClassChanges(answer.body.toString('utf8'), (id) => {
+      const key = `${described.accountId ?? ''}|${described.region ?? DEFAULT_REGION}|${id.toLowerCase()}`;
+      const holder = faults.find((active) => active.pending.has(key));
+      if (holder) holders.push(holder);
+      return holder?.pending.get(key);
+    });
+    if (shown === 0) return answer;
+    if (described.operation === 'DescribeDBInstances') for (const holder of holders) holder.pendingShown += 1;
+    return { ...answer, body: Buffer.from(xml, 'utf8') };
   };
   /** RDS's refusal of a ModifyDBInstance of an instance an rdsModifying rule left `modifying`; undefined for any other call. */
   const modifyingRefusal = (described: RequestDescription, body: Buffer): CannedResponse | undefined => {
@@ -852,7 +909,8 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     return { ...answer, body: Buffer.from(rewritten, 'utf8') };
   };
   /** Every RDS answer as RDS would give it: promoted instances without their replication links, each instance its own id. */
-  const rdsAnswer = (answer: CannedResponse, described: RequestDescription): CannedResponse => withOwnResourceIds(withoutPromotedLinks(answer, described), described);
+  const rdsAnswer = (answer: CannedResponse, described: RequestDescription): CannedResponse =>
+    withPendingChanges(withOwnResourceIds(withoutPromotedLinks(answer, described), described), described);
   const rdsPromotion = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> => {
     const form = new URLSearchParams(body.toString('utf8'));
     const id = form.get('DBInstanceIdentifier') ?? '';
@@ -989,7 +1047,15 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         return jsonResponse(200, { faults: faults.length });
       }
       case 'GET faults':
-        return jsonResponse(200, { faults: faults.map(({ rule, remaining, held, refused }) => ({ ...rule, remaining, held: held.length, ...(rule.rdsModifying ? { refused } : {}) })) });
+        return jsonResponse(200, {
+          faults: faults.map(({ rule, remaining, held, refused, pendingShown }) => ({
+            ...rule,
+            remaining,
+            held: held.length,
+            ...(rule.rdsModifying ? { refused } : {}),
+            ...(rule.rdsPending ? { pendingShown } : {}),
+          })),
+        });
       case 'DELETE faults':
         if (accountId) setAccountFaults(accountId, []);
         else setFaults([]);
@@ -1246,9 +1312,20 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     }
     const active = takeFault(operation, described.region);
     const fault = active?.rule;
-    if (active && fault?.hold) await new Promise<void>((go) => active.held.push(go));
+    if (active && fault?.hold) {
+      await new Promise<void>((go) => active.held.push(go));
+      // Let go, the call reaches RDS only now: an instance another call left `modifying` meanwhile refuses it.
+      const refusedWhenLetGo = isForm ? modifyingRefusal(described, body) : undefined;
+      if (refusedWhenLetGo) {
+        send(res, refusedWhenLetGo);
+        return;
+      }
+    }
     // Applied by moto, answered by nobody: moto's answer is read and dropped before the delay and the failure below.
-    if (fault?.answerLost) markModifying(active, described, body, (await forwardBuffered(req, body, described.accountId)).status);
+    if (fault?.answerLost) {
+      const classBefore = await classBeforeChange(active, req, described, body);
+      markModifying(active, described, body, (await forwardBuffered(req, body, described.accountId)).status, classBefore);
+    }
     if (fault?.latencyMs !== undefined) {
       if (req.headers[VIRTUAL_CLOCK_HEADER] === 'virtual') res.setHeader(LATENCY_HEADER, String(fault.latencyMs));
       else await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
@@ -1334,8 +1411,9 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       return;
     }
     if (described.service === 'rds') {
+      const classBefore = await classBeforeChange(active, req, described, body);
       const answer = await forwardBuffered(req, body, described.accountId);
-      markModifying(active, described, body, answer.status);
+      markModifying(active, described, body, answer.status, classBefore);
       send(res, rdsAnswer(answer, described));
       return;
     }

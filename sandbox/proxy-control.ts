@@ -6,7 +6,7 @@ import { metricDataFaultSchema, type ActiveMetricDataFault, type MetricDataFault
 
 const awsOperationSchema = z.object({ service: z.string(), operation: z.string(), accountId: z.string().optional(), parameters: z.record(z.string(), z.string()).optional() });
 const callsResponseSchema = z.object({ total: z.number(), calls: z.array(awsOperationSchema) });
-const faultsResponseSchema = z.object({ faults: z.array(faultRuleSchema.extend({ remaining: z.number(), held: z.number(), refused: z.number().optional() })) });
+const faultsResponseSchema = z.object({ faults: z.array(faultRuleSchema.extend({ remaining: z.number(), held: z.number(), refused: z.number().optional(), pendingShown: z.number().optional() })) });
 const releasedResponseSchema = z.object({ released: z.number() });
 const metricDataFaultsResponseSchema = z.object({
   faults: z.array(metricDataFaultSchema.extend({ remaining: z.number(), injected: z.number(), continued: z.number() })),
@@ -43,9 +43,10 @@ export async function setProxyFaults(endpoint: string, rules: FaultRule[], scope
 
 /**
  * A fault rule as the proxy holds it: `times - remaining` is how often it fired; `held`, how many calls a hold rule keeps
- * now; `refused` (rdsModifying rules only), how many further modifications of the instances it left `modifying` were refused.
+ * now; `refused` (rdsModifying rules only), how many further modifications of the instances it left `modifying` were refused;
+ * `pendingShown` (rdsPending rules only), how many DescribeDBInstances answers showed its class change pending.
  */
-export type ActiveFault = FaultRule & { remaining: number; held: number; refused?: number };
+export type ActiveFault = FaultRule & { remaining: number; held: number; refused?: number; pendingShown?: number };
 
 /** The fault rules in force (of one account with a scope), with how many failures each has left to inject. */
 export async function getProxyFaults(endpoint: string, scope?: FaultScope): Promise<ActiveFault[]> {
