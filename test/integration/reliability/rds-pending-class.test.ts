@@ -74,6 +74,22 @@ async function emulatorInstance(account: SandboxAccount, id: string): Promise<{ 
   }
 }
 
+/**
+ * Sets `rules` in the account `scope`, runs `deliver`, then reads the faults as they stand and the account's calls since
+ * `since` while the rules are still in force, and removes the rules, whether the delivery returned or threw.
+ */
+async function underRules<T>(scope: { accountId: string }, rules: FaultRule[], since: number, deliver: () => Promise<T>): Promise<{ result: T; fired: ActiveFault[]; whileInForce: AwsOperation[] }> {
+  await setProxyFaults(control(), rules, scope);
+  try {
+    const result = await deliver();
+    const fired = await getProxyFaults(control(), scope);
+    const whileInForce = (await getProxyCalls(control(), since)).filter((c) => c.accountId === scope.accountId);
+    return { result, fired, whileInForce };
+  } finally {
+    await clearProxyFaults(control(), scope);
+  }
+}
+
 const firedOf = (faults: readonly ActiveFault[]) =>
   faults.map((f) => ({ fired: f.times - f.remaining, ...(f.refused === undefined ? {} : { refused: f.refused }), ...(f.pendingShown === undefined ? {} : { pendingShown: f.pendingShown }) }));
 
@@ -84,17 +100,7 @@ describe('scale-up-database when its ModifyDBInstance is applied, its answer los
     // The account's first ModifyDBInstance reaches the emulator (the class changes there), its answer kept past the
     // request timeout (then dropped); the instance is then `modifying` with the class pending, and the SDK's retry is refused.
     const rule: FaultRule = { service: 'rds', operation: 'ModifyDBInstance', times: 1, answerLost: true, latencyMs: 2 * REQUEST_TIMEOUT_MS, rdsModifying: true, rdsPending: true };
-    await setProxyFaults(control(), [rule], scope);
-    let fired: ActiveFault[] = [];
-    let whileInForce: AwsOperation[] = [];
-    let result;
-    try {
-      result = await deliverAsynchronously(handler, event, { clock });
-      fired = await getProxyFaults(control(), scope);
-      whileInForce = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
-    } finally {
-      await clearProxyFaults(control(), scope);
-    }
+    const { result, fired, whileInForce } = await underRules(scope, [rule], since, () => deliverAsynchronously(handler, event, { clock }));
     const ours = modifyCalls(whileInForce, account.accountId, toClass);
     const firstModify = whileInForce.findIndex((c) => c.operation === 'ModifyDBInstance');
     const readsAfter = whileInForce.slice(firstModify + 1).filter((c) => c.service === 'rds' && c.operation === 'DescribeDBInstances').length;
@@ -138,11 +144,7 @@ describe('scale-up-database when its ModifyDBInstance is applied, its answer los
       // The person's ModifyDBInstance: made at the emulator, the instance `modifying` with the person's class pending.
       { service: 'rds', operation: 'ModifyDBInstance', times: 1, rdsModifying: true, rdsPending: true },
     ];
-    await setProxyFaults(control(), rules, scope);
-    let fired: ActiveFault[] = [];
-    let whileInForce: AwsOperation[] = [];
-    let result;
-    try {
+    const { result, fired, whileInForce } = await underRules(scope, rules, since, async () => {
       const delivering = deliverAsynchronously(handler, event, { clock });
       let held = 0;
       for (let polls = 0; polls < 3_000 && held === 0; polls += 1) {
@@ -157,12 +159,8 @@ describe('scale-up-database when its ModifyDBInstance is applied, its answer los
         person.destroy();
       }
       expect(await releaseProxyHolds(control(), scope)).toBe(1);
-      result = await delivering;
-      fired = await getProxyFaults(control(), scope);
-      whileInForce = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
-    } finally {
-      await clearProxyFaults(control(), scope);
-    }
+      return delivering;
+    });
     const ours = modifyCalls(whileInForce, account.accountId, toClass);
     const persons = modifyCalls(whileInForce, account.accountId, PERSONS_CLASS);
     const checks = await scheduledHealthChecks(account);
