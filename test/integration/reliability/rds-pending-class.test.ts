@@ -173,10 +173,12 @@ describe('scale-up-database when its ModifyDBInstance is applied, its answer los
     );
 
     // The faults fired: our first attempt lost, our retry held then refused (the instance was modifying by then), the
-    // person's change shown pending to apply's read-back.
-    expect(firedOf(fired)).toEqual([{ fired: 1 }, { fired: 1 }, { fired: 1, refused: 1, pendingShown: 1 }]);
-    // Our two attempts: the lost one never reached the emulator, the retry was refused; the person's one call reached it.
-    expect(ours).toHaveLength(2);
+    // person's change shown pending to apply's read-back. Two attempts of ours, one refusal; should the test's three
+    // calls between the hold and the release outlast the retry's own 5 s timeout on a loaded machine, the SDK's next
+    // attempt is refused too: every attempt after the lost one is refused, none reaches the emulator.
+    expect(firedOf(fired)).toEqual([{ fired: 1 }, { fired: 1 }, { fired: 1, refused: ours.length - 1, pendingShown: 1 }]);
+    expect(ours.length).toBeGreaterThanOrEqual(2);
+    // The person's one call reached the emulator; ours: the lost attempt never did, the others were refused.
     expect(persons).toHaveLength(1);
     expect(emulator).toEqual({ instanceClass: PERSONS_CLASS, status: 'available', pending: undefined });
     // Not taken as ours: escalated on delivery 1 as remediation failed, saying what the instance reads; nothing scheduled.
