@@ -1,7 +1,7 @@
 // Pure: what a deployed environment should look like — the service's resources and matrix, the alarms, the handlers and
 // their declared actions, the plumbing — from the configuration, the infra naming rules and the playbook declarations.
 import { alarmSpecs, cacheReplicationGroupIds, databasesInRole, metricFilterSpecs, roleOfRegion, watchedResources, type AlarmSpec, type MetricFilterSpec, type WatchedResources } from '../../shared/config/alarm-specs';
-import { alarmRulesOf, type AlarmRuleSpec } from '../../shared/config/alarm-rules';
+import { alarmRuleBucketCount, alarmRulesOf, type AlarmRuleSpec } from '../../shared/config/alarm-rules';
 import { AUTOMATION_HEALTH_TOPIC_NAME, healthSubscribers } from '../../shared/config/automation-health';
 import { DECISIONS_RULE, ESCALATION_SCHEDULE_GROUP, KILL_SWITCH_CHANGES_RULE, RECOVERIES_RULE, VERIFY_HANDLER, VERIFY_SCHEDULE_GROUP } from '../../shared/config/names';
 import type { AutomationConfig, EnvironmentName, EscalationChannel, RegionRole } from '../../shared/config/schema';
@@ -212,7 +212,8 @@ export function preflightExpectations(
   ];
   const handlers = deployed.map((declaration): ExpectedHandler => {
     const alarmNames = alarms.filter((a) => a.handler === declaration.name).map((a) => a.name);
-    const rules = alarmRulesOf(`${NAME_PREFIX}-${declaration.name}`, alarmNames);
+    const routeName = `${NAME_PREFIX}-${declaration.name}`;
+    const rules = alarmRulesOf(routeName, alarmNames, alarmRuleBucketCount(config, environment, routeName));
     // In a DR region a changing row's own role also reads whether the region serves (infra runbook-stack, decision 123);
     // in cross-account mode that read goes through the remediation role, granted it there, verify-change's too (infra
     // remediation-roles-stack, decision 128).
@@ -297,29 +298,30 @@ export function preflightExpectations(
       handler: ESCALATE_HANDLER,
       functionName: functionNameOf(ESCALATE_HANDLER),
       recoveriesRule: RECOVERIES_RULE,
-      recoveriesRules: recoveriesRulesOf(alarms),
+      recoveriesRules: recoveriesRulesOf(alarms, alarmRuleBucketCount(config, environment, RECOVERIES_RULE)),
     },
-    invokingRules: invokingRules(handlers, alarms),
+    invokingRules: invokingRules(handlers, alarms, alarmRuleBucketCount(config, environment, RECOVERIES_RULE)),
   };
 }
 
-/** infra EscalationRouting's recoveries rules: the OK of every alarm escalate does not handle itself, in the region's alarm order. */
-export function recoveriesRulesOf(alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>): AlarmRuleSpec[] {
-  return alarmRulesOf(RECOVERIES_RULE, alarms.filter((a) => a.handler !== ESCALATE_HANDLER).map((a) => a.name));
+/** infra EscalationRouting's recoveries rules: the OK of every alarm escalate does not handle itself, over the route's buckets (decision 361). */
+export function recoveriesRulesOf(alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>, buckets = 1): AlarmRuleSpec[] {
+  return alarmRulesOf(RECOVERIES_RULE, alarms.filter((a) => a.handler !== ESCALATE_HANDLER).map((a) => a.name), buckets);
 }
 
 /** Pure: the rules infra writes with a handler as their target (AlarmRouting's per handler, EscalationRouting's AlarmRecoveries and two others), the sweeps aside. */
-export function invokingRules(handlers: readonly ExpectedHandler[], alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>): ExpectedInvokingRule[] {
-  // infra's construct ids: a route's first rule keeps the id of a route of one rule; the next are "-2", "-3", ... (AlarmRouting)
-  // or "2", "3", ... (EscalationRouting's AlarmRecoveries). The sandbox's deploy gives each permission that id.
+export function invokingRules(handlers: readonly ExpectedHandler[], alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>, recoveriesBuckets = 1): ExpectedInvokingRule[] {
+  // infra's construct ids: a route's bucket 1 keeps the id of a route of one rule; bucket n is "-<n>" (AlarmRouting) or
+  // "<n>" (EscalationRouting's AlarmRecoveries), whatever the other buckets hold (decision 361). The sandbox's deploy
+  // gives each permission that id.
   const routes = handlers.flatMap((h): ExpectedInvokingRule[] =>
-    h.rules.map((r, index) => ({
+    h.rules.map((r) => ({
       ruleName: r.ruleName,
       bus: 'alarms',
       handler: h.name,
       functionName: h.functionName,
-      construct: `AlarmRouting ${h.name}${index === 0 ? '' : `-${index + 1}`}`,
-      statementId: `AlarmRoute-${h.name}${index === 0 ? '' : `-${index + 1}`}`,
+      construct: `AlarmRouting ${h.name}${r.part === 1 ? '' : `-${r.part}`}`,
+      statementId: `AlarmRoute-${h.name}${r.part === 1 ? '' : `-${r.part}`}`,
       routedElsewhere: true,
       lost: `${h.name} never runs for the state changes of ${r.alarmNames.map((a) => `"${a}"`).join(', ')}, and nobody is paged for them`,
     })),
@@ -341,8 +343,8 @@ export function invokingRules(handlers: readonly ExpectedHandler[], alarms: Read
     ...routes,
     rule(DECISIONS_RULE, 'project', 'Decisions', false, 'no runbook decision reaches escalate: an escalation opens no incident and pages nobody, and no change starts its "still firing?" watch'),
     rule(KILL_SWITCH_CHANGES_RULE, 'default', 'KillSwitchChanges', false, 'a change of the kill switch (automation turned off or on, the parameter deleted) is told to nobody'),
-    ...recoveriesRulesOf(alarms).map((r, index) =>
-      rule(r.ruleName, 'alarms', index === 0 ? 'AlarmRecoveries' : `AlarmRecoveries${index + 1}`, true, "an alarm back to OK resolves no incident: the tiers already paged are not told and the escalation timers keep climbing"),
+    ...recoveriesRulesOf(alarms, recoveriesBuckets).map((r) =>
+      rule(r.ruleName, 'alarms', r.part === 1 ? 'AlarmRecoveries' : `AlarmRecoveries${r.part}`, true, "an alarm back to OK resolves no incident: the tiers already paged are not told and the escalation timers keep climbing"),
     ),
   ];
 }

@@ -351,6 +351,13 @@ export const environmentSchema = z.strictObject({
       )
       .check(nonEmptyLength, z.maxLength(10)),
   ),
+  /**
+   * How many EventBridge rules (buckets) a route's alarm names are spread over, by the route's first rule name
+   * ("notification-runbooks-escalate-recoveries", "notification-runbooks-<handler>"); unset: 1. Each name's rule is a
+   * function of the name and this count only (shared/config/alarm-rules.ts, decision 361), so adding or removing an alarm
+   * never moves another; synthesis refuses a route whose bucket would exceed one pattern's size and names the count to set.
+   */
+  alarmRuleBuckets: z.optional(z.record(string.check(z.regex(/^[\w.-]{1,64}$/, 'must be an EventBridge rule name')), number.check(int, atLeast1, z.maximum(10)))),
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
     queues: z._default(z.array(string.check(nonEmptyLength, z.maxLength(80))), []),

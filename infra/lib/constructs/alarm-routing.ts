@@ -1,5 +1,6 @@
 // One EventBridge rule per handler that alarms name, matching its alarms' state changes by exact name, with explicit
-// retries and a DLQ; more than one where its names exceed one pattern's size (shared/config/alarm-rules.ts, decision 351).
+// retries and a DLQ; more than one where the environment gives the route several buckets (shared/config/alarm-rules.ts,
+// decisions 351, 361).
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { Rule, type EventPattern, type IEventBus, type RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -19,6 +20,8 @@ export interface AlarmRoutingProps {
   /** Cross-account mode: only events from these accounts (the forwarded ones keep their account). */
   sourceAccounts?: readonly string[];
   deadLetterQueue: IQueue;
+  /** The environment's alarmRuleBuckets: a route's bucket count by its first rule's name (1 unset). */
+  ruleBuckets?: Readonly<Record<string, number>>;
 }
 
 /** The shared pattern (as the sandbox routes it) in CDK's shape, limited to the source accounts when there are any. */
@@ -41,6 +44,19 @@ export function lambdaTarget(fn: IFunction, deadLetterQueue: IQueue, event?: Rul
   });
 }
 
+/**
+ * A route's rules, in bucket order, each made to depend on the next (its permission included, a child of the rule): so
+ * CloudFormation creates and updates a higher bucket before a lower one. When a route's bucket count is raised the
+ * names that move go only to the new, higher buckets (jump hash), which then exist and may invoke their function
+ * before the lower rules drop those names; a bucket removed is deleted in the cleanup phase, after every update.
+ */
+export function chainRuleUpdates(rules: readonly Rule[]): void {
+  rules.forEach((rule, index) => {
+    const next = rules[index + 1];
+    if (next) rule.node.addDependency(next);
+  });
+}
+
 export class AlarmRouting extends Construct {
   /** handler -> its rule's alarm names. */
   readonly routes = new Map<string, string[]>();
@@ -58,16 +74,20 @@ export class AlarmRouting extends Construct {
         );
         continue;
       }
-      alarmRulesOf(`${NAME_PREFIX}-${handler}`, alarmNames).forEach(({ ruleName, alarmNames: names }, index) => {
-        // The first rule keeps the id (and so the logical id) a route of one rule always had.
-        const rule = new Rule(this, index === 0 ? handler : `${handler}-${index + 1}`, {
+      const routeName = `${NAME_PREFIX}-${handler}`;
+      const rules = alarmRulesOf(routeName, alarmNames, props.ruleBuckets?.[routeName]).map(({ ruleName, part, alarmNames: names }) => {
+        // Bucket 1 keeps the id (and so the logical id) a route of one rule always had; bucket n is "<handler>-<n>" whatever
+        // the other buckets hold, so a rule's logical id never changes with the alarms (decision 361).
+        const rule = new Rule(this, part === 1 ? handler : `${handler}-${part}`, {
           ruleName,
-          description: `State changes of the alarms ${handler} handles${index === 0 ? '' : ` (part ${index + 1})`}`,
+          description: `State changes of the alarms ${handler} handles${part === 1 ? '' : ` (part ${part})`}`,
           eventBus: props.bus,
           eventPattern: toEventPattern(alarmStateChangePattern(names), props.sourceAccounts),
         });
         rule.addTarget(lambdaTarget(fn, props.deadLetterQueue));
+        return rule;
       });
+      chainRuleUpdates(rules);
       this.routes.set(handler, alarmNames);
     }
   }

@@ -12,7 +12,7 @@ import { ESCALATION_TIMER_RETRY, schedulerAlarmSpec, sweepMetricAlarmSpecs, SWEE
 
 import { DECISION_DETAIL_TYPE, DECISION_SOURCE, DECISIONS_RULE, ESCALATION_SCHEDULE_GROUP, ESCALATION_SWEEP_RULE, KILL_SWITCH_CHANGE_DETAIL_TYPE, KILL_SWITCH_CHANGES_RULE, RECOVERIES_RULE, VERIFY_SCHEDULE_GROUP, VERIFY_SWEEP_RULE } from '../../../shared/config/names';
 import { DECISION_PUBLISHERS_SID, decisionPublishersStatement, SOURCE_ABSENT_SID, sourceAbsentStatement } from '../iam/bus-policy';
-import { lambdaTarget } from './alarm-routing';
+import { chainRuleUpdates, lambdaTarget } from './alarm-routing';
 import type { AutomationHealthTopic } from './automation-health-topic';
 
 export const ESCALATE_HANDLER = 'escalate';
@@ -120,6 +120,8 @@ export interface EscalationRoutingProps {
   deadLetterQueue: IQueue;
   /** The kill switch: every change of it (written, deleted) is told to the first tier (decision 178). */
   killSwitchParameterName: string;
+  /** The environment's alarmRuleBuckets: the recoveries route's bucket count under RECOVERIES_RULE (1 unset). */
+  ruleBuckets?: Readonly<Record<string, number>>;
 }
 
 export class EscalationRouting extends Construct {
@@ -144,11 +146,11 @@ export class EscalationRouting extends Construct {
 
     const recovering = props.alarmNames.filter((name) => !props.routedToEscalate.includes(name));
     // An alarm back to OK resolves its incident and tells everyone who was notified: by exact name, in as many rules as
-    // the names need (shared/config/alarm-rules.ts, decision 351); none where every alarm is escalate's own.
-    alarmRulesOf(RECOVERIES_RULE, recovering).forEach(({ ruleName, alarmNames }, index) => {
-      new Rule(this, index === 0 ? 'AlarmRecoveries' : `AlarmRecoveries${index + 1}`, {
+    // the route's buckets hold them (shared/config/alarm-rules.ts, decisions 351, 361); none where every alarm is escalate's own.
+    const recoveries = alarmRulesOf(RECOVERIES_RULE, recovering, props.ruleBuckets?.[RECOVERIES_RULE]).map(({ ruleName, part, alarmNames }) => {
+      const rule = new Rule(this, part === 1 ? 'AlarmRecoveries' : `AlarmRecoveries${part}`, {
         ruleName,
-        description: `Watched alarms returning to OK resolve their incidents${index === 0 ? '' : ` (part ${index + 1})`}`,
+        description: `Watched alarms returning to OK resolve their incidents${part === 1 ? '' : ` (part ${part})`}`,
         eventBus: props.alarmBus,
         eventPattern: {
           source: ['aws.cloudwatch'],
@@ -156,8 +158,11 @@ export class EscalationRouting extends Construct {
           detail: { alarmName: alarmNames, state: { value: ['OK'] } },
           ...(props.sourceAccounts?.length ? { account: [...props.sourceAccounts] } : {}),
         },
-      }).addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
+      });
+      rule.addTarget(lambdaTarget(props.escalate, props.deadLetterQueue));
+      return rule;
     });
+    chainRuleUpdates(recoveries);
   }
 }
 

@@ -201,10 +201,9 @@ describe('an HTTP API configured (dependencies.apis[].type http): the High Laten
 });
 
 // Decision 342: where a route's names exceed one event pattern, infra writes several rules; each alarm is checked
-// against the rule that names it. Four channels in the DR region: 29 alarms, the recoveries in two rules (17 + 12).
-// Decision 359 made it 28 (17 + 11); decision 360's Replication Not Active alarm is the 21st name (after the DR lag
-// alarm), so it joins the second rule: 17 + 12 (the first rule's 17 names unchanged, worst case 1815 of the 1900 budget;
-// the second 1217 -> 1320 characters), recomputed outside alarmRulesOf (decision 360 says how).
+// against the rule that names it. Four channels in the DR region: 29 alarms, the recoveries in the two buckets the fixture
+// gives them (16 + 13 by each name's hash; decisions 359, 360, 362): decision 360's Replication Not Active alarm hashes to
+// the second bucket and joins that rule; the first rule's 16 names are unchanged (worst case 1709 of the 1900 budget).
 describe('four channels in the DR region: the recoveries in two rules', () => {
   const region = 'us-west-2';
   const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: 'production', AWS_REGION: region, RUNBOOK_CONFIG_JSON: JSON.stringify(FOUR_CHANNEL_OVERRIDES) });
@@ -220,21 +219,21 @@ describe('four channels in the DR region: the recoveries in two rules', () => {
   });
   const runDr = () => checkRouting(clients(), dr, target, live(), new Map());
 
-  it('expects two recoveries rules of 17 and 12 alarms, and every route PASSes against them', async () => {
+  it('expects two recoveries rules of 16 and 13 alarms, and every route PASSes against them', async () => {
     expect(dr.alarms).toHaveLength(29);
     expect(dr.okRoute.recoveriesRules.map((r) => [r.ruleName, r.alarmNames.length])).toEqual([
-      ['notification-runbooks-escalate-recoveries', 17],
-      ['notification-runbooks-escalate-recoveries-2', 12],
+      ['notification-runbooks-escalate-recoveries', 16],
+      ['notification-runbooks-escalate-recoveries-2', 13],
     ]);
     expect(dr.okRoute.recoveriesRules[1]!.alarmNames).toContain('NotificationService DR Replication Not Active: ReplicaLag < 0 (notification-service-db-replica)');
     rules(deployedDr());
     const results = await runDr();
     expect(results.filter((r) => r.status !== 'PASS')).toEqual([]);
     expect(results.filter((r) => r.check === 'ok-reaches-escalate')).toHaveLength(29);
-    expect(results.filter((r) => r.check === 'ok-reaches-escalate' && r.message.includes('rule notification-runbooks-escalate-recoveries-2 '))).toHaveLength(12);
+    expect(results.filter((r) => r.check === 'ok-reaches-escalate' && r.message.includes('rule notification-runbooks-escalate-recoveries-2 '))).toHaveLength(13);
   });
 
-  it('the second recoveries rule missing: exactly its 12 alarms FAIL, naming it', async () => {
+  it('the second recoveries rule missing: exactly its 13 alarms FAIL, naming it', async () => {
     const { 'notification-runbooks-escalate-recoveries-2': _second, ...others } = deployedDr();
     rules(others);
     const failed = (await runDr()).filter((r) => r.status !== 'PASS');
