@@ -37,10 +37,11 @@ describe('every EventBridge rule pattern is within the 2,048-character quota', (
     // (its name, 98 characters with quotes and comma, and 5 of worst-case escaping).
     ['default configuration, single account', {}, 1124, 'notification-runbooks-escalate-recoveries'],
     ['default configuration, cross-account', CROSS_ACCOUNT, 1151, 'notification-runbooks-escalate-recoveries'],
-    // Decision 359: the cut's first rule filled to the budget with other names (four OOM alarms, was one): 1858 -> 1867
-    // and 1885 -> 1894 (us-east-1's 18 of 19 recoveries; the cross-account pattern 27 characters more, its account).
-    ['four channels, single account', FOUR_CHANNELS, 1867, 'notification-runbooks-escalate-recoveries'],
-    ['four channels, cross-account', { ...FOUR_CHANNELS, ...CROSS_ACCOUNT }, 1894, 'notification-runbooks-escalate-recoveries'],
+    // Decision 361: the recoveries spread over the fixture's two buckets by each name's hash (was a greedy cut filling the
+    // first rule to the budget: 1867 / 1894): the largest is the DR region's bucket 1, 16 of 29 names, 1682 characters
+    // worst case (the cross-account pattern 27 more, its account); decision 360's alarm hashes to bucket 2 (13 names).
+    ['four channels, single account', FOUR_CHANNELS, 1682, 'notification-runbooks-escalate-recoveries'],
+    ['four channels, cross-account', { ...FOUR_CHANNELS, ...CROSS_ACCOUNT }, 1709, 'notification-runbooks-escalate-recoveries'],
   ])('%s: both regions, the largest pattern exactly as expected', (_what, context, largestWorstCase, largestRule) => {
     const synthesized = synthesizeApp({ environment: 'production', account: '123456789012', ...context }, { cfnValidation: false });
     try {
@@ -105,7 +106,8 @@ describe('four channels: the alarm rules, several where the names need it, route
     });
     afterAll(() => synthesized.dispose());
 
-    // Decision 359: four OOM alarms (was one) - the primary's 19 recoveries no longer fit one rule either (18 + 1; DR 17 + 11).
+    // Decision 359: four OOM alarms (was one) - the primary's 19 recoveries no longer fit one rule either; decision 361: the
+    // fixture gives the recoveries two buckets (us-east-1 10 + 9, us-west-2 16 + 12 by each name's hash).
     it('each region writes two recoveries rules', () => {
       const names = (region: string): string[] =>
         resourcesOfType(synthesized.json.get(`NotificationRunbooks-production-${region}`)!, 'AWS::Events::Rule')
