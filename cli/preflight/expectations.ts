@@ -304,7 +304,7 @@ export function preflightExpectations(
   };
 }
 
-/** infra EscalationRouting's recoveries rules: the OK of every alarm escalate does not handle itself, over the route's buckets (decision 362). */
+/** infra EscalationRouting's recoveries rules: the OK of every alarm escalate does not handle itself, over the route's buckets (decision 364). */
 export function recoveriesRulesOf(alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>, buckets = 1): AlarmRuleSpec[] {
   return alarmRulesOf(RECOVERIES_RULE, alarms.filter((a) => a.handler !== ESCALATE_HANDLER).map((a) => a.name), buckets);
 }
@@ -312,7 +312,7 @@ export function recoveriesRulesOf(alarms: ReadonlyArray<Pick<AlarmSpec, 'name' |
 /** Pure: the rules infra writes with a handler as their target (AlarmRouting's per handler, EscalationRouting's AlarmRecoveries and two others), the sweeps aside. */
 export function invokingRules(handlers: readonly ExpectedHandler[], alarms: ReadonlyArray<Pick<AlarmSpec, 'name' | 'handler'>>, recoveriesBuckets = 1): ExpectedInvokingRule[] {
   // infra's construct ids: a route's bucket 1 keeps the id of a route of one rule; bucket n is "-<n>" (AlarmRouting) or
-  // "<n>" (EscalationRouting's AlarmRecoveries), whatever the other buckets hold (decision 362). The sandbox's deploy
+  // "<n>" (EscalationRouting's AlarmRecoveries), whatever the other buckets hold (decision 364). The sandbox's deploy
   // gives each permission that id.
   const routes = handlers.flatMap((h): ExpectedInvokingRule[] =>
     h.rules.map((r) => ({

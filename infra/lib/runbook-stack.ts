@@ -298,7 +298,7 @@ export class RunbookStack extends Stack {
     new DecisionPublishersOnly(this, 'DecisionPublishers', { bus: this.projectBus, publisherRoleArns: decisionPublishers });
 
     const functions = new Map<string, IFunction>([...this.functions].map(([name, f]) => [name, f.fn]));
-    // A route's rules: its names spread over the environment's fixed bucket count for it (decision 362).
+    // A route's rules: its names spread over the environment's fixed bucket count for it (decision 364).
     const ruleBuckets = env.alarmRuleBuckets ?? {};
     const routing = new AlarmRouting(this, 'AlarmRouting', { alarms, functions, bus: alarmBus, deadLetterQueue: undelivered.queue, ruleBuckets, ...(sourceAccounts ? { sourceAccounts } : {}) });
     const escalate = functions.get(ESCALATE_HANDLER);

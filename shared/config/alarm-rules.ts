@@ -89,7 +89,7 @@ const fits = (names: readonly string[]): boolean => names.length === 0 || worstC
 /**
  * The rules of one route (a handler's alarms, the recoveries, ...): each name goes to bucket
  * `alarmRuleBucketOf(name, buckets)`, a function of that name and the route's fixed bucket count only, so adding or
- * removing an alarm changes only the rule of that alarm and never moves another (review 21c R21c-4, decision 362). Bucket
+ * removing an alarm changes only the rule of that alarm and never moves another (review 21c R21c-4, decision 364). Bucket
  * 1 is the route's name (a route of one bucket keeps exactly the rule it had), bucket n `<name>-<n>`; an empty bucket
  * writes no rule (EventBridge refuses an empty list). Within a rule the names keep their order. A bucket whose largest
  * pattern would exceed ALARM_RULE_PATTERN_BUDGET_CHARS is refused, naming the smallest count that fits: raising the count
@@ -111,7 +111,7 @@ export function alarmRulesOf(ruleName: string, alarmNames: readonly string[], bu
         `(EventBridge's quota: ${EVENT_PATTERN_MAX_CHARS}); ${alarmNames.length} names in ${buckets} bucket(s): ` +
         (enough === undefined
           ? `no count up to ${MAX_ALARM_RULE_BUCKETS} fits, shorten the alarm names`
-          : `set the environment's alarmRuleBuckets["${ruleName}"] to ${enough} (moves only the names the new buckets take; see decision 362)`),
+          : `set the environment's alarmRuleBuckets["${ruleName}"] to ${enough} (moves only the names the new buckets take; see decision 364)`),
     );
   }
   return split.flatMap((names, index) => (names.length === 0 ? [] : [{ ruleName: index === 0 ? ruleName : `${ruleName}-${index + 1}`, part: index + 1, alarmNames: names }]));

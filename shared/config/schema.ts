@@ -354,7 +354,7 @@ export const environmentSchema = z.strictObject({
   /**
    * How many EventBridge rules (buckets) a route's alarm names are spread over, by the route's first rule name
    * ("notification-runbooks-escalate-recoveries", "notification-runbooks-<handler>"); unset: 1. Each name's rule is a
-   * function of the name and this count only (shared/config/alarm-rules.ts, decision 362), so adding or removing an alarm
+   * function of the name and this count only (shared/config/alarm-rules.ts, decision 364), so adding or removing an alarm
    * never moves another; synthesis refuses a route whose bucket would exceed one pattern's size and names the count to set.
    */
   alarmRuleBuckets: z.optional(z.record(string.check(z.regex(/^[\w.-]{1,64}$/, 'must be an EventBridge rule name')), number.check(int, atLeast1, z.maximum(10)))),

@@ -1,4 +1,4 @@
-// Review 21c R21c-4, decision 362: a configuration change that adds or removes alarms moves no other alarm to another
+// Review 21c R21c-4, decision 364: a configuration change that adds or removes alarms moves no other alarm to another
 // rule and changes no rule's logical id or name. CloudFormation updates a route's rules one by one (EventBridge's PutRule
 // is eventually consistent too): an alarm moved from one rule to another could be in neither for a moment, its state
 // change reaching no handler; and a rule whose logical id changed is a delete and a create of the same name. Synthesized:

@@ -37,7 +37,7 @@ describe('every EventBridge rule pattern is within the 2,048-character quota', (
     // (its name, 98 characters with quotes and comma, and 5 of worst-case escaping).
     ['default configuration, single account', {}, 1124, 'notification-runbooks-escalate-recoveries'],
     ['default configuration, cross-account', CROSS_ACCOUNT, 1151, 'notification-runbooks-escalate-recoveries'],
-    // Decision 362: the recoveries spread over the fixture's two buckets by each name's hash (was a greedy cut filling the
+    // Decision 364: the recoveries spread over the fixture's two buckets by each name's hash (was a greedy cut filling the
     // first rule to the budget: 1867 / 1894): the largest is the DR region's bucket 1, 16 of 29 names, 1682 characters
     // worst case (the cross-account pattern 27 more, its account); decision 360's alarm hashes to bucket 2 (13 names).
     ['four channels, single account', FOUR_CHANNELS, 1682, 'notification-runbooks-escalate-recoveries'],
@@ -106,7 +106,7 @@ describe('four channels: the alarm rules, several where the names need it, route
     });
     afterAll(() => synthesized.dispose());
 
-    // Decision 359: four OOM alarms (was one) - the primary's 19 recoveries no longer fit one rule either; decision 362: the
+    // Decision 359: four OOM alarms (was one) - the primary's 19 recoveries no longer fit one rule either; decision 364: the
     // fixture gives the recoveries two buckets (us-east-1 10 + 9, us-west-2 16 + 13 by each name's hash).
     it('each region writes two recoveries rules', () => {
       const names = (region: string): string[] =>

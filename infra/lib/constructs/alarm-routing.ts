@@ -1,6 +1,6 @@
 // One EventBridge rule per handler that alarms name, matching its alarms' state changes by exact name, with explicit
 // retries and a DLQ; more than one where the environment gives the route several buckets (shared/config/alarm-rules.ts,
-// decisions 351, 362).
+// decisions 351, 364).
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { Rule, type EventPattern, type IEventBus, type RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -77,7 +77,7 @@ export class AlarmRouting extends Construct {
       const routeName = `${NAME_PREFIX}-${handler}`;
       const rules = alarmRulesOf(routeName, alarmNames, props.ruleBuckets?.[routeName]).map(({ ruleName, part, alarmNames: names }) => {
         // Bucket 1 keeps the id (and so the logical id) a route of one rule always had; bucket n is "<handler>-<n>" whatever
-        // the other buckets hold, so a rule's logical id never changes with the alarms (decision 362).
+        // the other buckets hold, so a rule's logical id never changes with the alarms (decision 364).
         const rule = new Rule(this, part === 1 ? handler : `${handler}-${part}`, {
           ruleName,
           description: `State changes of the alarms ${handler} handles${part === 1 ? '' : ` (part ${part})`}`,

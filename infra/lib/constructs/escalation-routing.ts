@@ -146,7 +146,7 @@ export class EscalationRouting extends Construct {
 
     const recovering = props.alarmNames.filter((name) => !props.routedToEscalate.includes(name));
     // An alarm back to OK resolves its incident and tells everyone who was notified: by exact name, in as many rules as
-    // the route's buckets hold them (shared/config/alarm-rules.ts, decisions 351, 362); none where every alarm is escalate's own.
+    // the route's buckets hold them (shared/config/alarm-rules.ts, decisions 351, 364); none where every alarm is escalate's own.
     const recoveries = alarmRulesOf(RECOVERIES_RULE, recovering, props.ruleBuckets?.[RECOVERIES_RULE]).map(({ ruleName, part, alarmNames }) => {
       const rule = new Rule(this, part === 1 ? 'AlarmRecoveries' : `AlarmRecoveries${part}`, {
         ruleName,

@@ -1,6 +1,6 @@
 // The alarm rules' patterns within EventBridge's size quota (review 21a R21-2, decision 351): a route's names spread over
 // its fixed bucket count by each name's hash, so adding or removing an alarm moves no other (review 21c R21c-4, decision
-// 362), none lost or repeated, an overflowing bucket refused; the workload's forwarding rule by the alarm-name prefix.
+// 364), none lost or repeated, an overflowing bucket refused; the workload's forwarding rule by the alarm-name prefix.
 import fc from 'fast-check';
 import {
   ALARM_RULE_PATTERN_BUDGET_CHARS,

@@ -202,7 +202,7 @@ describe('an HTTP API configured (dependencies.apis[].type http): the High Laten
 
 // Decision 342: where a route's names exceed one event pattern, infra writes several rules; each alarm is checked
 // against the rule that names it. Four channels in the DR region: 29 alarms, the recoveries in the two buckets the fixture
-// gives them (16 + 13 by each name's hash; decisions 359, 360, 362): decision 360's Replication Not Active alarm hashes to
+// gives them (16 + 13 by each name's hash; decisions 359, 360, 364): decision 360's Replication Not Active alarm hashes to
 // the second bucket and joins that rule; the first rule's 16 names are unchanged (worst case 1709 of the 1900 budget).
 describe('four channels in the DR region: the recoveries in two rules', () => {
   const region = 'us-west-2';
