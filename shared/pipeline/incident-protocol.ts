@@ -13,7 +13,10 @@ import type { ClaimRecord, IncidentStore } from '../state/incident-store';
  */
 export const LATE_DUPLICATE_SECONDS = 30;
 
-/** The conditional writes the protocol stands on (shared/state/incident-store.ts: claim, lease and takeover in one PutItem). */
+/**
+ * The conditional writes the protocol stands on (shared/state/incident-store.ts: a claim that creates only, and a takeover
+ * of an expired one conditioned on the record it read: every record a claim replaces was read and judged first).
+ */
 export type ProtocolStore = Pick<IncidentStore, 'claim' | 'recordIntent' | 'complete' | 'release'>;
 
 export interface IncidentProtocolDeps {
@@ -31,11 +34,6 @@ export interface HeldClaim<Intent> {
   takenOver: boolean;
   /** What that attempt recorded it was about to do: the retry finishes it instead of doing it again. */
   previousIntent: Intent | undefined;
-  /**
-   * The claim's answer was lost: an earlier attempt's claim may have been taken over and its intent replaced unread
-   * (decision 338). The holder must not apply a change where an earlier attempt of the incident may have made one.
-   */
-  previousIntentUnknown: boolean;
   /** Writes the planned change onto the claim before it is made. Throws TransientError when the claim was taken over. */
   recordIntent(intent: Intent): Promise<void>;
 }
@@ -92,12 +90,6 @@ export async function runUnderClaim<Intent, Result>(
   }
 
   const { owner } = claim;
-  // The claim's own answer was lost: whatever record its write replaced (an earlier attempt's intent, or one the
-  // automation does not write, decision 118) went with that answer unread. Said once, so the one trace of it is in the
-  // log; what the work does about it is its own (run-playbook's reservation check, verify-change's trail: 338, 345, 354).
-  if (claim.previousIntentUnknown) {
-    logger.warn('claim taken with its answer lost: the record it replaced, if any, was not read', { claim: claimName, incidentKey });
-  }
   const release = async (): Promise<void> => {
     await store.release(claimName, incidentKey, owner).catch((releaseError: unknown) => {
       logger.error('could not release the claim: the retry will wait for its lease to expire', { error: releaseError, claim: claimName, incidentKey });
@@ -109,7 +101,6 @@ export async function runUnderClaim<Intent, Result>(
     owner,
     takenOver: claim.takenOver,
     previousIntent: claim.takenOver ? (claim.previousIntent as Intent | undefined) : undefined,
-    previousIntentUnknown: claim.previousIntentUnknown === true,
     recordIntent: (intent) => store.recordIntent(claimName, incidentKey, owner, intent),
   };
 

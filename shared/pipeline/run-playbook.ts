@@ -395,19 +395,6 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
   }
 
   const resourceState = settledValue(stateRead);
-  // A claim whose answer was lost may have taken over an earlier attempt's and replaced its intent unread. Where an
-  // earlier attempt of this incident reserved a change (reserved before it is applied), that change may be made: a plan
-  // from what is observed now would add a second step to it, and the guardrails wave through this incident's own
-  // reservation. Nothing is changed; a person is told (review 20d R20-60, decision 338).
-  if (claim?.previousIntentUnknown && resourceState?.lastIncidentKey === event.incidentKey) {
-    return decide({
-      outcome: 'escalate',
-      reason:
-        `not changed again: an earlier attempt of this incident reserved a change to ${target.resource.arn} that may already be made, ` +
-        `and what it intended was lost with the answer to this attempt's claim (the write timed out and was retried); check the resource's setting`,
-      escalation: { cause: 'failure' },
-    });
-  }
   // A retry whose earlier attempt reserved the change plans from what that attempt planned from (decision 110).
   const plannedFrom = planningState(resourceState, event.incidentKey);
   const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState: plannedFrom });

@@ -40,12 +40,9 @@ import {
   parseVerifyChangeInput,
   parseVerifyHandlerInput,
   revertIntentOf,
-  revertRecordedByEarlierAttempt,
-  unknownRevertReason,
   unreadableFigures,
   verifyClaimName,
   VERIFY_HANDLER,
-  type ChangeSince,
   type HealthCheckJob,
   type RevertIntent,
   type VerifyChangeInput,
@@ -452,14 +449,6 @@ async function judge(deps: VerifyChangeDeps, playbook: VerifiablePlaybook, job: 
       revertPending ? ' (taken by an earlier attempt and still pending, recorded on retry)' : ' (applied by an earlier attempt, recorded on retry)',
     );
   }
-  // The claim's answer was lost (decision 338): an earlier attempt of this check may have reverted the change, its
-  // intent replaced unread. A change still in place was not reverted by anyone, so it is judged afresh below on a fresh
-  // reading (the revert's values are absolute and checked). A change gone, reading the value a revert puts back, is
-  // never judged "restored by someone else" blind: the trail is read for the earlier attempt's revert (decision 345).
-  // A revert pending (RDS, above) is read the same way: it is not judged afresh as a change still in place.
-  if (claim.previousIntentUnknown && revertTaken) {
-    return unknownRevert(deps, playbook, job, ctx, observation, about, before);
-  }
   if (!stillApplied) return notInPlace(deps, playbook, job, observation, about, before);
 
   const after = settledValue(read);
@@ -566,49 +555,6 @@ async function trailOf(deps: VerifyChangeDeps, job: HealthCheckJob): Promise<Aud
 }
 
 /**
- * The change is gone and the setting reads the value its revert puts back, and this check's claim does not know its
- * previous intent (its answer was lost: decision 338). Nothing is reverted or re-applied. The audit trail says which:
- * an earlier attempt of this check recorded its revert there (its publish or its claim's completion failed after) ->
- * that revert is recorded and published again, the setting re-read; another incident's change since -> not in place,
- * as ever; neither (or the trail unread) -> escalated, saying what is not known (decision 345).
- */
-async function unknownRevert(
-  deps: VerifyChangeDeps,
-  playbook: VerifiablePlaybook,
-  job: HealthCheckJob,
-  ctx: PlaybookContext<unknown>,
-  observation: unknown,
-  about: string,
-  before: Record<string, unknown>,
-): Promise<Decision> {
-  const trail = await trailOf(deps, job);
-  const entries = 'unread' in trail ? [] : trail;
-  const earlier = revertRecordedByEarlierAttempt(entries, job);
-  const revert = playbook.health?.revertOf(job.change);
-  if (earlier !== undefined && revert !== undefined) {
-    const state = await playbook.verify(ctx, job.target, revert);
-    return decisionOf(job, deps.runtime, deps.clock, {
-      before,
-      after: { reverted: state },
-      findings: [`before: ${describeReading(job.before)}`, `recorded by the earlier attempt: ${earlier}`],
-      outcome: 'escalate',
-      reason: `${earlier} (reverted by an earlier attempt of this check, as its audit entry records; recorded on retry: reads ${describeState(state)}, nothing reverted again)`,
-      escalation: { cause: 'made-worse' },
-    });
-  }
-  const since = 'unread' in trail ? trail : changeRecordedSince(trail, job);
-  if (since !== undefined && !('unread' in since)) return notInPlace(deps, playbook, job, observation, about, before, since);
-  const setting = playbook.settingNow?.(observation, job.change) ?? { reads: `a value other than the change made (${job.summary})`, atBefore: true };
-  return decisionOf(job, deps.runtime, deps.clock, {
-    outcome: 'escalate',
-    reason: unknownRevertReason(about, setting.reads, since),
-    before,
-    findings: [`before: ${describeReading(job.before)}`, `now: ${setting.reads}`],
-    escalation: { cause: 'failure' },
-  });
-}
-
-/**
  * The change is no longer in place: nothing to verify, nothing reverted (not even someone else's value). Says what the
  * setting reads now and who changed it, as far as the automation's own audit trail of the resource knows.
  */
@@ -619,12 +565,11 @@ async function notInPlace(
   observation: unknown,
   about: string,
   before: Record<string, unknown>,
-  known?: ChangeSince,
 ): Promise<Decision> {
   const setting = playbook.settingNow?.(observation, job.change) ?? { reads: `a value other than the change made (${job.summary})`, atBefore: false };
   // Only who, never whether: a failure to read the trail is said in the reason, the verdict stands on the observation.
-  const trail = known ? undefined : await trailOf(deps, job);
-  const since = known ?? (trail === undefined || 'unread' in trail ? trail : changeRecordedSince(trail, job));
+  const trail = await trailOf(deps, job);
+  const since = 'unread' in trail ? trail : changeRecordedSince(trail, job);
   return decisionOf(job, deps.runtime, deps.clock, {
     outcome: 'skipped',
     reason: notInPlaceReason(about, setting, since),

@@ -31,15 +31,11 @@ export type ClaimResult =
       takenOver: boolean;
       previousIntent?: unknown;
       /**
-       * The record this claim replaced is not one the automation writes: the claim is held (its PutItem replaced the
-       * record), and the holder escalates this instead of acting, so nothing is planned from, or finished after, it.
+       * The record this claim replaced is not one the automation writes: the claim is held (its takeover replaced the
+       * record, read and judged before), and the holder escalates this instead of acting, so nothing is planned from, or
+       * finished after, it.
        */
       refusedRecord?: StateRecordError;
-      /**
-       * This claim's PutItem was applied but its answer lost (the SDK's retry was refused by it): whether it took over an
-       * earlier attempt's claim, and what that attempt intended, are unknown (decision 338).
-       */
-      previousIntentUnknown?: true;
     }
   | { claimed: false; existing: ClaimRecord | undefined };
 
@@ -123,10 +119,11 @@ function claimRecordOf(stored: StoredClaim): ClaimRecord {
 }
 
 /**
- * The refusing claim, parsed like any read (decision 118). Its attribute values are converted as DocumentClient would:
- * strings, numbers, maps and lists; anything else is carried as it came, so the schema names it.
+ * The record a conditional write was refused by (its ALL_OLD), as the document client would read it: strings, numbers,
+ * booleans, nulls, maps and lists; anything else is carried as it came, so the schema names it. Not parsed here: the
+ * claim judges it (decision 118) before it is believed or replaced.
  */
-function claimOfRefusal(error: unknown, key: StateKey): ClaimRecord | undefined {
+function recordOfRefusal(error: unknown): Record<string, unknown> | undefined {
   const item = (error as { Item?: Record<string, RawAttribute> }).Item;
   if (!item) return undefined;
   const plain = (value: RawAttribute): unknown => {
@@ -139,8 +136,12 @@ function claimOfRefusal(error: unknown, key: StateKey): ClaimRecord | undefined 
     return value;
   };
   const { runbook, ...rest } = item;
-  const record = Object.fromEntries(Object.entries(rest).map(([name, value]) => [name, plain(value)]));
-  return claimRecordOf(parseClaimItem(key, { ...record, ...(runbook ? { runbook: runbookOfAttribute(runbook) } : {}) }));
+  return { ...Object.fromEntries(Object.entries(rest).map(([name, value]) => [name, plain(value)])), ...(runbook ? { runbook: runbookOfAttribute(runbook) } : {}) };
+}
+
+/** What the first claim's condition refuses and a takeover may replace: a claim in progress whose lease has run out. */
+function isExpiredInProgress(record: Record<string, unknown>, nowSeconds: number): boolean {
+  return record.status === 'IN_PROGRESS' && typeof record.leaseExpiresAtSeconds === 'number' && record.leaseExpiresAtSeconds < nowSeconds;
 }
 
 export class IncidentStore {
@@ -161,51 +162,100 @@ export class IncidentStore {
   /**
    * Claims an incident with a conditional write: exactly one of any number of concurrent deliveries wins.
    * A claim whose holder died (lease expired while IN_PROGRESS) can be taken over by a retry.
+   *
+   * Two steps, the second only for a takeover (review 21c R21c-3): the claim is a PutItem on `attribute_not_exists(pk)`,
+   * so it replaces nothing; its refusal answers the record that is there (ALL_OLD), which is judged before anything is
+   * done to it: a live or completed claim is a duplicate's, a forged one is refused (decision 118), and only an expired
+   * IN_PROGRESS one is taken over, by a second PutItem conditioned on exactly the record seen (`takeOver`). So no write
+   * of the claim ever replaces a record it did not read, and an answer lost on either write loses nothing.
    */
   async claim(playbook: string, incidentKey: string, now: Date): Promise<ClaimResult> {
+    const key = this.claimKey(playbook, incidentKey);
     const owner = randomUUID();
     const nowSeconds = epochSeconds(now);
+    const item = {
+      ...key,
+      status: 'IN_PROGRESS',
+      owner,
+      leaseExpiresAtSeconds: nowSeconds + this.options.leaseSeconds,
+      claimedAt: now.toISOString(),
+      expiresAt: expiresAtSeconds(now, this.options.retentionDays),
+    };
+    let seen: Record<string, unknown> | undefined;
     try {
-      const result = await this.db.send(
+      await this.db.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: {
-            ...this.claimKey(playbook, incidentKey),
-            status: 'IN_PROGRESS',
-            owner,
-            leaseExpiresAtSeconds: nowSeconds + this.options.leaseSeconds,
-            claimedAt: now.toISOString(),
-            expiresAt: expiresAtSeconds(now, this.options.retentionDays),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :inProgress AND leaseExpiresAtSeconds < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': nowSeconds },
-          ReturnValues: 'ALL_OLD',
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
           // A duplicate learns who holds the incident from the refusal itself: one call instead of a PutItem and a GetItem.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      // A takeover finishes what the previous holder recorded: its record is parsed before its intent is believed.
-      if (!result.Attributes) return { claimed: true, owner, takenOver: false };
-      try {
-        return { claimed: true, owner, takenOver: true, previousIntent: parseClaimItem(this.claimKey(playbook, incidentKey), result.Attributes).intent };
-      } catch (error) {
-        if (!(error instanceof StateRecordError)) throw error;
-        return { claimed: true, owner, takenOver: true, refusedRecord: error };
-      }
+      return { claimed: true, owner, takenOver: false };
     } catch (error) {
       if (!isConditionalFailure(error)) throw error;
-      const existing = claimOfRefusal(error, this.claimKey(playbook, incidentKey)) ?? (await this.getClaim(playbook, incidentKey));
-      // Refused by its own write: an earlier attempt of this very PutItem was applied and its answer lost (the request
-      // timed out, the connection reset), and the SDK's retry found it (the owner is this call's random id). The claim is
-      // this call's; read as a duplicate, nobody would finish the incident and Lambda would not retry (decision 337).
-      // Whether that attempt took over an expired claim, and what its holder intended, went with the lost answer.
-      // So the claim says its previous intent is unknown, and the holder does not plan afresh where an earlier attempt of
-      // this incident may have acted: planning afresh from a setting that attempt already raised would raise it again
-      // (review 20d R20-60, decision 338).
-      if (existing?.owner === owner) return { claimed: true, owner, takenOver: false, previousIntentUnknown: true };
-      return { claimed: false, existing };
+      seen = await this.refusingRecord(error, key);
     }
+    // Refused by its own write: an earlier attempt of this very PutItem was applied and its answer lost (the request
+    // timed out, the connection reset), and the SDK's retry found it (the owner is this call's random id). The claim is
+    // this call's, and a fresh one: the write it retried creates only (decision 337; 338's unknown intent cannot arise).
+    if (seen?.owner === owner) return { claimed: true, owner, takenOver: false };
+    if (seen && isExpiredInProgress(seen, nowSeconds)) return this.takeOver(key, item, seen, nowSeconds);
+    return { claimed: false, existing: seen ? claimRecordOf(parseClaimItem(key, seen)) : undefined };
+  }
+
+  /**
+   * Takes over the expired claim `seen` (read from the refusal, not yet judged): a PutItem that is applied only while the
+   * item is still that record in everything its writers change (owner, status, intent; the lease still expired), so a
+   * newer holder (another delivery's takeover), a completion or an intent written meanwhile refuses it, and the record
+   * it replaces is the one judged here. Refused by its own write (answer lost, the SDK's retry), it is taken as made.
+   */
+  private async takeOver(key: StateKey, item: Record<string, unknown> & { owner: string }, seen: Record<string, unknown>, nowSeconds: number): Promise<ClaimResult> {
+    const { owner } = item;
+    const sameOwner = seen.owner === undefined ? 'attribute_not_exists(#owner)' : '#owner = :seenOwner';
+    const sameIntent = seen.intent === undefined ? 'attribute_not_exists(#intent)' : '#intent = :seenIntent';
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: item,
+          ConditionExpression: `${sameOwner} AND #status = :inProgress AND leaseExpiresAtSeconds < :now AND ${sameIntent}`,
+          ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status', '#intent': 'intent' },
+          ExpressionAttributeValues: {
+            ':inProgress': 'IN_PROGRESS',
+            ':now': nowSeconds,
+            ...(seen.owner === undefined ? {} : { ':seenOwner': seen.owner }),
+            ...(seen.intent === undefined ? {} : { ':seenIntent': seen.intent }),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      const current = await this.refusingRecord(error, key);
+      // Someone else's record since (a newer takeover, a completion): read as a duplicate's, never replaced.
+      if (current?.owner !== owner) return { claimed: false, existing: current ? claimRecordOf(parseClaimItem(key, current)) : undefined };
+      // This takeover's own write, applied with its answer lost: it replaced `seen`, judged below as if answered.
+    }
+    // A takeover finishes what the previous holder recorded: its record is parsed before its intent is believed.
+    try {
+      return { claimed: true, owner, takenOver: true, previousIntent: parseClaimItem(key, seen).intent };
+    } catch (error) {
+      if (!(error instanceof StateRecordError)) throw error;
+      return { claimed: true, owner, takenOver: true, refusedRecord: error };
+    }
+  }
+
+  /**
+   * The record a conditional write of the claim was refused by, as the document client reads items (unparsed: the caller
+   * judges it). From the refusal's ALL_OLD; if DynamoDB did not send it, a consistent read.
+   */
+  private async refusingRecord(error: unknown, key: StateKey): Promise<Record<string, unknown> | undefined> {
+    const refused = recordOfRefusal(error);
+    if (refused) return refused;
+    const read = await callAws('DynamoDB GetItem', () => this.db.send(new GetCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true })));
+    return read.Item;
   }
 
   /** The claim as recorded (consistent read), intent included: what verify-change judges, never its schedule's input. */

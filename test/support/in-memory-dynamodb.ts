@@ -7,12 +7,14 @@
 // KeyConditionExpression (pk = ..., and on sk begins_with, BETWEEN or a comparison), orders by sk (ScanIndexForward
 // false: descending), counts Limit before its FilterExpression (equalities joined by AND) and pages with
 // LastEvaluatedKey / ExclusiveStartKey (none on the page that ends the partition; `pageItems` stands for the 1 MB end of a page); TransactWriteItems applies its Puts;
-// DeleteItem deletes; UpdateItem reads only `ADD #name :value` on a number (answering UPDATED_NEW), optionally after
+// DeleteItem deletes; a PutItem's condition is evaluated for the expressions the incident claim and reserveChange write
+// (`putCondition`; refused with ALL_OLD as DynamoDB answers it); UpdateItem reads only `ADD #name :value` on a number (answering UPDATED_NEW), optionally after
 // `SET #token = :token`, and its `attribute_exists(pk)` condition (refused as DynamoDB does when the item is absent), or
 // that and the token's guard (refused when the item carries the token: ALL_OLD answers its strings and numbers). What it does not do: other write conditions
-// (ConditionExpression, a transaction's ConditionCheck) are not evaluated. A write is applied, or a conditional one is
+// (a PutItem's it does not read, the escalation store's, a transaction's ConditionCheck) are not evaluated. A write is applied, or a conditional one is
 // refused with the error a test sets in `refusal`: these tests forge records DynamoDB's conditions would refuse, to reach
 // the stores' parsing of what comes back. Any other command, or an expression it does not read, throws naming it.
+import { isDeepStrictEqual } from 'node:util';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 type Item = Record<string, unknown>;
@@ -25,6 +27,50 @@ function attributeValues(item: Item): Record<string, { S?: string; N?: string }>
       typeof value === 'string' ? [[name, { S: value }]] : typeof value === 'number' ? [[name, { N: String(value) }]] : [],
     ),
   );
+}
+
+type AttributeValue = { S?: string; N?: string; BOOL?: boolean; NULL?: true; M?: Record<string, AttributeValue>; L?: AttributeValue[] };
+
+/** A value as DynamoDB's attribute value (strings, numbers, booleans, null, maps, lists): what a PutItem refusal's ALL_OLD carries. */
+function attributeValue(value: unknown): AttributeValue {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  if (typeof value === 'boolean') return { BOOL: value };
+  if (value === null) return { NULL: true };
+  if (Array.isArray(value)) return { L: value.map(attributeValue) };
+  if (typeof value === 'object') return { M: Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, attributeValue(v)])) };
+  throw new Error(`the test table does not answer a refusal holding ${typeof value}`);
+}
+
+/**
+ * A PutItem's ConditionExpression on the item it would replace, as DynamoDB evaluates it, for the expressions the incident
+ * claim writes: `attribute_not_exists(pk)` (a claim, a first reservation), and terms joined by AND, each
+ * `attribute_not_exists(#name)`, `#name = :value` (deep equality, maps and lists included, as DynamoDB's `=`) or
+ * `name < :value` (numbers) (a takeover, conditioned on the record it read). Undefined: an expression it does not read
+ * (the write is then applied, as before).
+ */
+function putCondition(input: PutCommand['input']): ((old: Item | undefined) => boolean) | undefined {
+  const expression = input.ConditionExpression;
+  if (expression === undefined) return () => true;
+  const { name, value } = resolver(input, expression);
+  const terms = expression.split(/\s+AND\s+/).map((term): ((old: Item | undefined) => boolean) | undefined => {
+    const absent = new RegExp(`^attribute_not_exists\\(${NAME}\\)$`).exec(term.trim());
+    if (absent?.[1]) {
+      const attribute = name(absent[1]);
+      return (old) => old === undefined || old[attribute] === undefined;
+    }
+    const comparison = new RegExp(`^${NAME}\\s*(=|<)\\s*${VALUE}$`).exec(term.trim());
+    if (comparison?.[1] && comparison[3]) {
+      const attribute = name(comparison[1]);
+      const wanted = value(comparison[3]);
+      return comparison[2] === '='
+        ? (old) => old?.[attribute] !== undefined && isDeepStrictEqual(documentCopy(old[attribute]), documentCopy(wanted))
+        : (old) => typeof old?.[attribute] === 'number' && typeof wanted === 'number' && (old[attribute] as number) < wanted;
+    }
+    return undefined;
+  });
+  if (terms.some((term) => term === undefined)) return undefined;
+  return (old) => terms.every((term) => term?.(old));
 }
 
 /**
@@ -169,6 +215,11 @@ export class InMemoryDynamoTable {
         if (this.refusal && command.input.ConditionExpression !== undefined) throw this.refusal;
         const item = command.input.Item as Item;
         const old = this.items.get(idOf(item as Key));
+        const condition = putCondition(command.input);
+        if (condition && !condition(old)) {
+          const refused = old && command.input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item: attributeValue(old).M } : {};
+          throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', ...refused });
+        }
         this.forge(item);
         return command.input.ReturnValues === 'ALL_OLD' && old ? { Attributes: documentCopy(old) } : {};
       }

@@ -109,7 +109,8 @@ describe('scale-consumers refuses a state table record that is not one the autom
     expect(decision.reason).toContain('intent.direction: Invalid option: expected one of "scale-up"|"restore"');
     expect(decision.reason).toContain('intent.target.resource.type: Invalid input: expected string, received undefined');
     expect(h.errors.filter((line) => line.includes(`${claimKey.pk} / ${claimKey.sk} is not one the automation writes`))).toHaveLength(1);
-    expect(writes(calls).sort()).toEqual(REFUSED_AND_ESCALATED);
+    // A takeover: the claim's first PutItem (refused by the forged claim, which it answers) and the takeover (decision 365).
+    expect(writes(calls).sort()).toEqual(['dynamodb:PutItem', ...REFUSED_AND_ESCALATED]);
     expect(await item(h.account, h.stateKey)).toEqual(stateBefore);
     expect(await maximumConcurrency(h.account)).toBe(100);
     expect(await reservedConcurrency(h.account)).toBe(100);

@@ -1,11 +1,11 @@
 // The safety protocol (claim, lease, takeover, intent, late duplicates, complete, release) against the emulator's real
 // DynamoDB conditional writes: the state table of a provisioned account, an injected clock, faults from the gap proxy.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../../shared/errors';
 import { runUnderClaim, LATE_DUPLICATE_SECONDS, type ClaimedWork, type HeldClaim, type IncidentProtocolDeps } from '../../../shared/pipeline/incident-protocol';
 import { IncidentStore, type ClaimRecord } from '../../../shared/state/incident-store';
-import { clearProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { ManualClock } from '../../support/manual-clock';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
@@ -246,5 +246,136 @@ describe('the incident protocol on real DynamoDB conditional writes', () => {
     expect(await runUnderClaim(deps, CLAIM, incidentKey, retry)).toMatchObject({ outcome: 'applied', resumed: { add: 1 } });
     expect(await effect(incidentKey)).toBe(1);
     expect(await claimRecord(incidentKey)).toMatchObject({ status: 'COMPLETED' });
+  });
+});
+
+// Review 21c R21c-3: a claim creates only (attribute_not_exists); only an expired claim, read from that refusal and
+// judged, is taken over, by a second PutItem conditioned on exactly what was read (owner, status, intent; the lease still
+// expired). Between the two, another writer may act: its record must never be replaced by a takeover that did not read
+// it. `between` runs once the first PutItem has been answered, on the emulator's real conditions.
+describe('a takeover on real DynamoDB conditions: only the record it read is replaced', () => {
+  /** A store whose client runs `between` right after its first PutItem is answered (the refusal that shows the record). */
+  function storeWithGap(between: () => Promise<void>): IncidentStore {
+    let puts = 0;
+    const gapped = {
+      send: async (command: unknown) => {
+        try {
+          return await (db.send as (c: unknown) => Promise<unknown>)(command);
+        } finally {
+          if (command instanceof PutCommand && ++puts === 1) await between();
+        }
+      },
+    };
+    return new IncidentStore(gapped as unknown as DynamoDBDocumentClient, { tableName: account.topology.stateTable.name, leaseSeconds: LEASE_SECONDS, retentionDays: 1 });
+  }
+
+  /** An attempt that claimed, recorded its intent and died: its lease runs out `LEASE_SECONDS` + 1 s later on `clock`. */
+  async function deadAttempt(incidentKey: string, clock: ManualClock, intent: Intent | undefined): Promise<string> {
+    const held = await store.claim(CLAIM, incidentKey, clock.now());
+    if (!held.claimed) throw new Error('the first attempt did not claim');
+    if (intent) await store.recordIntent(CLAIM, incidentKey, held.owner, intent);
+    clock.advanceSeconds(LEASE_SECONDS + 1);
+    return held.owner;
+  }
+
+  it("does not replace another delivery's newer takeover made after it read the expired claim: it reads as a duplicate", async () => {
+    const incidentKey = newIncident();
+    const clock = new ManualClock();
+    await deadAttempt(incidentKey, clock, { add: 1 });
+    let other: Awaited<ReturnType<IncidentStore['claim']>> | undefined;
+    const late = storeWithGap(async () => {
+      other = await store.claim(CLAIM, incidentKey, clock.now());
+    });
+
+    const result = await late.claim(CLAIM, incidentKey, clock.now());
+
+    // The other delivery took the claim over (it read the same expired record) and holds it; this one did not replace it.
+    expect(other).toMatchObject({ claimed: true, takenOver: true, previousIntent: { add: 1 } });
+    const otherOwner = other?.claimed ? other.owner : 'none';
+    expect(result).toMatchObject({ claimed: false, existing: { owner: otherOwner, status: 'IN_PROGRESS' } });
+    expect(await claimRecord(incidentKey)).toMatchObject({ owner: otherOwner, status: 'IN_PROGRESS' });
+    // The holder's writes still go through: nobody replaced its claim.
+    if (!other?.claimed) throw new Error('unreachable');
+    await store.recordIntent(CLAIM, incidentKey, other.owner, { add: 2 });
+    expect(await claimRecord(incidentKey)).toMatchObject({ owner: other.owner, intent: { add: 2 } });
+  });
+
+  it("does not replace another delivery's takeover given back after it read the expired claim (the same status, no intent, lease 0): only the owner tells them apart", async () => {
+    const incidentKey = newIncident();
+    const clock = new ManualClock();
+    await deadAttempt(incidentKey, clock, undefined);
+    let other = '';
+    const late = storeWithGap(async () => {
+      const taken = await store.claim(CLAIM, incidentKey, clock.now());
+      if (!taken.claimed) throw new Error('the other delivery did not take the claim over');
+      other = taken.owner;
+      await store.release(CLAIM, incidentKey, other);
+    });
+
+    const result = await late.claim(CLAIM, incidentKey, clock.now());
+
+    expect(result).toMatchObject({ claimed: false, existing: { owner: other, status: 'IN_PROGRESS', leaseExpiresAtSeconds: 0 } });
+    expect(await claimRecord(incidentKey)).toMatchObject({ owner: other, leaseExpiresAtSeconds: 0 });
+  });
+
+  it.each<[string, Intent | undefined, (holder: string, incidentKey: string) => Promise<void>, Partial<ClaimRecord>]>([
+    ['an intent its holder wrote after it was read', { add: 1 }, (holder, key) => store.recordIntent(CLAIM, key, holder, { add: 5 }), { status: 'IN_PROGRESS', intent: { add: 5 } }],
+    ['a first intent its holder wrote after it was read', undefined, (holder, key) => store.recordIntent(CLAIM, key, holder, { add: 5 }), { status: 'IN_PROGRESS', intent: { add: 5 } }],
+    ['its holder completing it after it was read', { add: 1 }, (holder, key) => store.complete(CLAIM, key, holder, 'applied', 'applied'), { status: 'COMPLETED', outcome: 'applied' }],
+  ])('does not replace %s: the takeover is refused and reads the record as it now is', async (_case, intent, write, expected) => {
+    const incidentKey = newIncident();
+    const clock = new ManualClock();
+    const holder = await deadAttempt(incidentKey, clock, intent);
+    const late = storeWithGap(() => write(holder, incidentKey));
+
+    const result = await late.claim(CLAIM, incidentKey, clock.now());
+
+    expect(result).toMatchObject({ claimed: false, existing: { owner: holder, ...expected } });
+    expect(await claimRecord(incidentKey)).toMatchObject({ owner: holder, ...expected });
+  });
+
+  it('takes over a claim given back after it was read (its lease 0): what it judged, the intent, is unchanged', async () => {
+    const incidentKey = newIncident();
+    const clock = new ManualClock();
+    const holder = await deadAttempt(incidentKey, clock, { add: 1 });
+    const late = storeWithGap(() => store.release(CLAIM, incidentKey, holder));
+
+    const result = await late.claim(CLAIM, incidentKey, clock.now());
+
+    expect(result).toMatchObject({ claimed: true, takenOver: true, previousIntent: { add: 1 } });
+    expect(await claimRecord(incidentKey)).toMatchObject({ owner: result.claimed ? result.owner : 'none', status: 'IN_PROGRESS' });
+    expect((await claimRecord(incidentKey))?.intent).toBeUndefined();
+  });
+
+  it('lets exactly one of 10 concurrent retries take over an expired claim, each handed its intent once', async () => {
+    const incidentKey = newIncident();
+    const clock = new ManualClock();
+    await deadAttempt(incidentKey, clock, { add: 1 });
+
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.claim(CLAIM, incidentKey, clock.now())));
+
+    const holders = results.filter((r) => r.claimed);
+    expect(holders).toHaveLength(1);
+    expect(holders[0]).toMatchObject({ takenOver: true, previousIntent: { add: 1 } });
+    expect(await claimRecord(incidentKey)).toMatchObject({ owner: holders[0]?.claimed ? holders[0].owner : 'none' });
+  });
+
+  it("takes its own takeover whose answer was lost (the SDK's retry refused by it) as made, with the intent it read", async () => {
+    const incidentKey = newIncident();
+    const clock = new ManualClock();
+    await deadAttempt(incidentKey, clock, { add: 1 });
+    const scope = { accountId: account.accountId };
+    const since = (await getProxyCalls(proxyControl())).length;
+    // The first PutItem passes (counted by a 1 ms rule); the second, the takeover, is applied and its connection cut.
+    await setProxyFaults(proxyControl(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, latencyMs: 1 }, { service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true }], scope);
+
+    const result = await store.claim(CLAIM, incidentKey, clock.now());
+
+    const fired = (await getProxyFaults(proxyControl(), scope)).map((f) => f.times - f.remaining);
+    const sent = (await getProxyCalls(proxyControl(), since)).filter((c) => c.accountId === account.accountId && c.service === 'dynamodb' && c.operation === 'PutItem').length;
+    // The takeover was applied, its answer lost, and sent again by the SDK: 3 PutItems (claim, takeover, its retry).
+    expect({ fired, sent }).toEqual({ fired: [1, 1], sent: 3 });
+    expect(result).toEqual({ claimed: true, owner: expect.any(String), takenOver: true, previousIntent: { add: 1 } });
+    expect(await claimRecord(incidentKey)).toMatchObject({ owner: result.claimed ? result.owner : 'none', status: 'IN_PROGRESS' });
   });
 });

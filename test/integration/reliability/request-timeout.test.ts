@@ -64,6 +64,12 @@ function firedCounts(faults: readonly ActiveFault[]): number[] {
 
 /** A PutItem applied by the emulator whose answer is kept far past the request timeout (then dropped): the SDK retries it. */
 const LOST_PUT_ITEM_ANSWER = { service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true as const, latencyMs: 20 * REQUEST_TIMEOUT_MS };
+/**
+ * A takeover's answer lost: the account's first PutItem (the claim that creates only, refused by the record there, which
+ * it answers) passes through a 1 ms rule that counts it; the second, the takeover conditioned on that record, is applied
+ * and its answer lost past the timeout (review 21c R21c-3: a claim takes over in a second PutItem).
+ */
+const LOST_TAKEOVER_ANSWER = [{ service: 'dynamodb', operation: 'PutItem', times: 1, latencyMs: 1 }, LOST_PUT_ITEM_ANSWER];
 /** Publishing a decision fails at every SDK attempt: the delivery fails transiently and gives its claim back. */
 const PUBLISH_FAILS = { service: 'events', operation: 'PutEvents', times: SDK_ATTEMPTS, status: 503, code: 'ServiceUnavailable' };
 
@@ -88,7 +94,7 @@ async function deliverWithFaults(
 /**
  * Delivery 1 under PUBLISH_FAILS (its change made, its decision not published: transient, claim given back). Before
  * Lambda's retry: what delivery 1 left is read (its publish faults, its change calls since `since`), its rules removed,
- * `betweenDeliveries` run; then delivery 2's takeover PutItem (the account's first in the delivery) is applied and its
+ * `betweenDeliveries` run; then delivery 2's takeover PutItem (the account's second in the delivery) is applied and its
  * answer lost past the timeout, so the SDK retries the same PutItem, which its own item refuses.
  */
 async function takeoverLosesClaimAnswer(
@@ -108,7 +114,7 @@ async function takeoverLosesClaimAnswer(
         firstDeliveryChanges = changeCallsOf(playbook, await getProxyCalls(control(), delivery.since), account.accountId).length;
         await clearProxyFaults(control(), scope);
         await betweenDeliveries();
-        await setProxyFaults(control(), [LOST_PUT_ITEM_ANSWER], scope);
+        await setProxyFaults(control(), LOST_TAKEOVER_ANSWER, scope);
       },
     }),
   );
@@ -239,20 +245,21 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s when its claim 
   });
 });
 
-// Review 20d R20-60 (decision 338): attempt A applies its change, then fails transiently (publishing its decision) and
-// gives its claim back; retry B's takeover PutItem replaces A's claim, intent included, and B's answer is lost, so the
-// SDK's retry is refused by B's own item. B cannot know A's intent: planning afresh would add a second step to the one A
+// Review 20d R20-60 (decisions 338, 340), and review 21c R21c-3: attempt A applies its change, then fails transiently
+// (publishing its decision) and gives its claim back; retry B's takeover PutItem replaces A's claim, intent included, and
+// B's answer is lost, so the SDK's retry is refused by B's own item. Planning afresh would add a second step to the one A
 // made (scale-consumers + stepConcurrency, raise-lambda-memory one more memory step, scale-up-database one more rung;
-// the guardrails let this incident's own reservation through). B changes nothing and escalates, saying why. The check
-// is in the shared pipeline, before any row's plan; each alarm row proves it on its own change (decision 340).
-// Each row is given room for a second step, so that only the check holds it back (planted: the check off -> 2 changes):
-// without it, raise-lambda-memory's corroboration (a REPORT line at the current MemorySize) and staging's two-rung ladder
-// would hold it back on their own. The room is a real situation: the function ran out of memory again at its new size
-// before the retry; a staging ladder of three rungs.
+// the guardrails let this incident's own reservation through). Since R21c-3 B read A's claim before its takeover (the
+// refusal of its first PutItem, which creates only) and the takeover is conditioned on it: B knows A's intent, finds the
+// change made and records it (applied by an earlier attempt), as a takeover whose answer came back does.
+// Each row is given room for a second step, so that only A's intent holds it back (planted: the intent not handed on ->
+// 2 changes): without it, raise-lambda-memory's corroboration (a REPORT line at the current MemorySize) and staging's
+// two-rung ladder would hold it back on their own. The room is a real situation: the function ran out of memory again at
+// its new size before the retry; a staging ladder of three rungs.
 interface SecondStepRoom {
   configJson?: Record<string, unknown>;
   beforeSecondDelivery?(account: SandboxAccount): Promise<unknown>;
-  /** The knob after two steps from the arranged state, from the configuration: what the check prevents. */
+  /** The knob after two steps from the arranged state, from the configuration: what knowing A's intent prevents. */
   afterTwoChanges(account: SandboxAccount, runtime: RuntimeConfig): number | string;
 }
 const SECOND_STEP_ROOM: Record<Exclude<PlaybookCase['row'], 'verify-change'>, SecondStepRoom> = {
@@ -268,7 +275,7 @@ const SECOND_STEP_ROOM: Record<Exclude<PlaybookCase['row'], 'verify-change'>, Se
 };
 const alarmRows = playbookCases.flatMap((c) => (c.row === 'verify-change' ? [] : [[c.row, c, SECOND_STEP_ROOM[c.row]] as const]));
 describe.each(alarmRows)('%s when a takeover of an applied attempt loses its claim answer', (_row, playbook, room) => {
-  it('does not apply a second step: one change call, the knob one step up, escalated with the reason logged and published', async () => {
+  it("does not apply a second step: one change call, the knob one step up, recorded as the earlier attempt's change and published", async () => {
     const { account, runtime, event, scope } = await arrangeWithTimeout(playbook, room.configJson);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
@@ -285,19 +292,20 @@ describe.each(alarmRows)('%s when a takeover of an applied attempt loses its cla
         `one step ${playbook.knob.afterOneChange(account, runtime)}, two ${room.afterTwoChanges(account, runtime)})`,
     );
 
-    // Both faults fired: delivery 1's publish failed at each SDK attempt, delivery 2's claim answer was lost once.
+    // Both faults fired: delivery 1's publish failed at each SDK attempt; delivery 2's first PutItem passed (counted) and
+    // its takeover's answer was lost once.
     expect(firedCounts(publishFaults)).toEqual([SDK_ATTEMPTS]);
-    expect(firedCounts(lostFaults)).toEqual([1]);
+    expect(firedCounts(lostFaults)).toEqual([1, 1]);
     // Exactly one change, by delivery 1: the knob one step up from where it was arranged, not two.
     expect({ firstDeliveryChanges, changes, after }).toEqual({ firstDeliveryChanges: 1, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
-    // There was room for a second step (so the check, not a cap, held it back).
+    // There was room for a second step (so A's intent, not a cap, held it back).
     expect(new Set([before, after, room.afterTwoChanges(account, runtime)]).size).toBe(3);
-    // Delivery 2 changed nothing, escalated, and said why: logged and published once (delivery 1 published nothing).
+    // Delivery 2 changed nothing and recorded A's change from A's intent: published once (delivery 1 published nothing).
     expect(result.errors.map((e) => e.name)).toEqual(['TransientError']);
     expect(result.attempts).toBe(2);
-    expect(result.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
-    expect(result.decision?.reason).toMatch(/^not changed again: an earlier attempt of this incident reserved a change to .* that may already be made/);
-    expect(published.map((d) => ({ outcome: d.outcome, reason: d.reason }))).toEqual([{ outcome: 'escalate', reason: result.decision?.reason }]);
+    expect(playbook.made(result.decision)).toBe(true);
+    expect(result.decision?.reason).toMatch(/ \(applied by an earlier attempt, recorded on retry\)$/);
+    expect(published.map((d) => ({ outcome: d.outcome, reason: d.reason }))).toEqual([{ outcome: playbook.publishedOutcome, reason: result.decision?.reason }]);
   });
 });
 
@@ -343,18 +351,17 @@ describe('scale-up-database when its ModifyDBInstance is applied but the answer 
   });
 });
 
-// Decision 345 (338's "not done" (c)): verify-change's own claim. Attempt A judges the scale-up worse, reverts it, writes
+// Decision 345, and review 21c R21c-3: verify-change's own claim. Attempt A judges the scale-up worse, reverts it, writes
 // its audit entry, then cannot publish (PutEvents 503 at each SDK attempt): transient, claim released with A's revert
-// intent on it. Retry B's takeover PutItem replaces that claim, its answer lost: B does not know A reverted. It finds the
-// change gone and the setting at the value a revert puts back; before 345 it said "restored, not by this automation"
-// (skipped) and the made-worse escalation was never published. Now it reads the trail: A's entry there -> A's revert
-// recorded and published again (made-worse); A's entry gone too (A died between its revert and its record, arranged
-// by deleting it) -> escalated saying what is not known. Either way nothing is reverted or re-applied: one change call.
+// intent on it. Retry B's takeover PutItem replaces that claim, its answer lost. Before R21c-3 B did not know A reverted
+// and read the trail for it (345); now B read A's claim from its first PutItem's refusal before taking it over, so it
+// knows A's revert intent whether A's audit entry is there or not (A died between its revert and its record, arranged by
+// deleting it): A's revert recorded and published (made-worse), nothing reverted or re-applied: one change call.
 describe.each([
   ['its revert recorded in the audit trail', 'recorded'],
   ['its revert not recorded (the attempt died before its record)', 'unrecorded'],
 ] as const)('verify-change when a takeover of an attempt that reverted loses its claim answer: %s', (_title, trail) => {
-  it('reverts nothing again (one change call) and publishes one escalation saying what it knows', async () => {
+  it("reverts nothing again (one change call) and publishes one escalation recording the earlier attempt's revert", async () => {
     const playbook = verifyChangeCase;
     const { account, runtime, event, scope } = await arrangeWithTimeout(playbook);
     const handler = entryPoint(playbook);
@@ -378,30 +385,28 @@ describe.each([
     );
 
     expect(firedCounts(publishFaults)).toEqual([SDK_ATTEMPTS]);
-    expect(firedCounts(lostFaults)).toEqual([1]);
+    expect(firedCounts(lostFaults)).toEqual([1, 1]);
     expect(deletedEntries).toBe(trail === 'unrecorded' ? 1 : 0);
     // One revert, by delivery 1: back to the value before the scale-up; delivery 2 changed nothing.
     expect({ firstDeliveryChanges, changes, after }).toEqual({ firstDeliveryChanges: 1, changes: 1, after: playbook.knob.afterOneChange(account, runtime) });
     expect(result.errors.map((e) => e.name)).toEqual(['TransientError']);
     expect(result.attempts).toBe(2);
-    if (trail === 'recorded') {
-      expect(playbook.made(result.decision)).toBe(true);
-      expect(result.decision?.reason).toContain('(reverted by an earlier attempt of this check, as its audit entry records; recorded on retry');
-    } else {
-      expect(result.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
-      expect(result.decision?.reason).toMatch(/change no longer in place, the setting reads the value a revert puts back .* Nothing reverted or re-applied/);
-    }
+    // From A's revert intent, the trail not needed: the same decision either way.
+    expect(playbook.made(result.decision)).toBe(true);
+    expect(result.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'made-worse' } });
+    expect(result.decision?.reason).toContain(' (applied by an earlier attempt, recorded on retry)');
     expect(published.map((d) => ({ outcome: d.outcome, reason: d.reason }))).toEqual([{ outcome: 'escalate', reason: result.decision?.reason }]);
   });
 });
 
-// 338's "not done" (a), decision 354: decision 118's forged claim (the OK incident's, its holder "dead", an intent to
-// "restore" MaximumConcurrency to 2 in a direction no version writes) taken over by a PutItem whose answer is lost. The
-// forged item went with that answer (ALL_OLD): the holder cannot see it, so it is not refused and not reported (the
-// cost, asserted exactly as it is). It is not acted on either: the delivery handles the incident as one with no record
-// (what the same OK does with no forged claim: nothing to restore, no change), since this incident reserved nothing.
+// Decision 354's case, and review 21c R21c-3: decision 118's forged claim (the OK incident's, its holder "dead", an intent
+// to "restore" MaximumConcurrency to 2 in a direction no version writes) taken over by a PutItem whose answer is lost.
+// Under 354 the forged item went with that answer (the takeover's ALL_OLD): not refused, not reported. Now the claim's
+// first PutItem (creates only) is refused by the forged item and answers it; the takeover, conditioned on that item,
+// replaces it with its answer lost: the forged record was read before, and is refused and escalated as when the answer
+// comes back (state-record-shape.test.ts through the handler), acting on nothing it says.
 describe('scale-consumers when a takeover of a forged claim loses its answer', () => {
-  it('acts on nothing the forged claim says; the forged record is not reported (its answer was lost)', async () => {
+  it('acts on nothing the forged claim says, and refuses and escalates it: the record it replaced was read first', async () => {
     const playbook = scaleConsumersCase;
     const { account, event, scope } = await arrangeWithTimeout(playbook);
     const handler = entryPoint(playbook);
@@ -414,7 +419,7 @@ describe('scale-consumers when a takeover of a forged claim loses its answer', (
     const claimKey = { pk: `INCIDENT#${incidentKey}`, sk: 'CLAIM#scale-consumers' };
     await putForgedClaim(account, claimKey);
     const since = await callMark();
-    const { result, fired: lostFaults } = await deliverWithFaults(scope, [LOST_PUT_ITEM_ANSWER], () => deliverAsynchronously(handler, ok));
+    const { result, fired: lostFaults } = await deliverWithFaults(scope, LOST_TAKEOVER_ANSWER, () => deliverAsynchronously(handler, ok));
     const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === account.accountId);
     const changes = changeCallsOf(playbook, calls, account.accountId).length + calls.filter((c) => c.service === 'lambda' && c.operation === 'PutFunctionConcurrency').length;
     const after = await playbook.knob.read(account);
@@ -425,21 +430,21 @@ describe('scale-consumers when a takeover of a forged claim loses its answer', (
         `claim ${JSON.stringify({ status: claim?.status, owner: claim?.owner === 'forged-owner' ? 'forged' : 'ours', intent: claim?.intent })}; published ${published.map((d) => d.outcome).join() || 'nothing'}`,
     );
 
-    // The fault fired: the takeover was applied (the forged item replaced) and its answer, the forged item, lost.
-    expect(firedCounts(lostFaults)).toEqual([1]);
+    // The faults fired: the first PutItem passed (refused by the forged item, which it answered); the takeover was
+    // applied (the forged item replaced) and its answer lost.
+    expect(firedCounts(lostFaults)).toEqual([1, 1]);
     // Nothing the forged claim says was done: no change call, MaximumConcurrency still 100 (the forged intent: 2).
     expect({ changes, after }).toEqual({ changes: 0, after: scaled });
     expect(scaled).toBe(100);
-    // Handled as an OK with no record is (the backlog still over the threshold in CloudWatch: nothing to restore yet), once.
+    // Refused and escalated once, naming the record and the field (decision 118), as when the takeover's answer comes back.
     expect(result.errors).toEqual([]);
     expect(result.attempts).toBe(1);
-    expect(result.decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^restore waits for the low-water alarm/) });
-    expect(published.map((d) => d.outcome)).toEqual(['skipped']);
-    // The claim is this delivery's, completed; the forged item is gone.
-    expect(claim).toMatchObject({ status: 'COMPLETED', outcome: 'skipped' });
+    expect(result.decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'failure' } });
+    expect(result.decision?.reason).toContain(`state table record ${claimKey.pk} / ${claimKey.sk} is not one the automation writes, refused: intent.direction`);
+    expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+    // The claim is this delivery's, completed with the escalation; the forged item is gone, its intent with it.
+    expect(claim).toMatchObject({ status: 'COMPLETED', outcome: 'escalate' });
     expect(claim?.owner).not.toBe('forged-owner');
     expect(claim?.intent).toBeUndefined();
-    // The cost: the forged record is not refused or reported (decision 118 escalates it when the answer comes back).
-    expect(result.decision?.reason).not.toContain('is not one the automation writes');
   });
 });

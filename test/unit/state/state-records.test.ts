@@ -1,7 +1,7 @@
 // Records read back from the state table are parsed before anything is planned from them (decision 118). Each record kind
 // is written by the real IncidentStore into a table held in memory, then forged as anyone who can write the table would,
 // and read back through the store's real read: a forged record is refused, naming its key and field, with no write.
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { PermanentError } from '../../../shared/errors';
 import { nextResourceState } from '../../../shared/guard/evaluate-guardrails';
@@ -206,16 +206,39 @@ describe('a claim read back (INCIDENT#<key> / CLAIM#<name>)', () => {
     expect(table.calls).toEqual(['GetItem']);
   });
 
-  it.each(CLAIM_FORGERIES)('a claim that takes it over holds it but refuses %s: no previous intent is handed on, the refusal is', async (_forgery, forge, issue) => {
-    const table = new InMemoryDynamoTable();
-    table.forge(forge(genuineClaim()));
-    const result = await storeOver(table).claim('scale-consumers', INCIDENT, NOW);
-    expect(result).toMatchObject({ claimed: true, takenOver: true });
-    const held = result as Extract<ClaimResult, { claimed: true }>;
-    expect(held.previousIntent).toBeUndefined();
-    expect(held.refusedRecord?.issues).toEqual([issue]);
-    expect(held.refusedRecord?.key).toEqual(CLAIM_KEY);
-  });
+  // What DynamoDB's takeover condition would see: a status other than IN_PROGRESS, or a lease that is not a number, is
+  // no expired claim in progress, so nothing takes it over and the refusal's record is read as a duplicate's (thrown).
+  const NOT_TAKEN_OVER = ['an unknown status', 'a lease that is text'];
+
+  it.each(CLAIM_FORGERIES.filter(([forgery]) => !NOT_TAKEN_OVER.includes(forgery)))(
+    'a claim that takes it over holds it but refuses %s: no previous intent is handed on, the refusal is',
+    async (_forgery, forge, issue) => {
+      const table = new InMemoryDynamoTable();
+      table.forge(forge(genuineClaim()));
+      const result = await storeOver(table).claim('scale-consumers', INCIDENT, NOW);
+      expect(result).toMatchObject({ claimed: true, takenOver: true });
+      const held = result as Extract<ClaimResult, { claimed: true }>;
+      expect(held.previousIntent).toBeUndefined();
+      expect(held.refusedRecord?.issues).toEqual([issue]);
+      expect(held.refusedRecord?.key).toEqual(CLAIM_KEY);
+      // Read from the first PutItem's refusal, judged, then replaced by the second.
+      expect(table.calls).toEqual(['PutItem', 'PutItem']);
+      expect(table.get(CLAIM_KEY)).toMatchObject({ owner: held.owner, status: 'IN_PROGRESS' });
+    },
+  );
+
+  it.each(CLAIM_FORGERIES.filter(([forgery]) => NOT_TAKEN_OVER.includes(forgery)))(
+    'a claim refused by %s (not an expired claim in progress) is refused, replacing nothing',
+    async (_forgery, forge, issue) => {
+      const table = new InMemoryDynamoTable();
+      const forged = forge(genuineClaim());
+      table.forge(forged);
+      const error = await refusal(storeOver(table).claim('scale-consumers', INCIDENT, NOW));
+      expect(error.issues).toEqual([issue]);
+      expect(table.calls).toEqual(['PutItem']);
+      expect(table.get(CLAIM_KEY)).toEqual(forged);
+    },
+  );
 
   it('a duplicate refused by a forged claim (DynamoDB answers the refusal with the item) is refused, not counted as a duplicate', async () => {
     const table = new InMemoryDynamoTable();
@@ -318,36 +341,137 @@ describe('the protocol escalates a claim it took over from a forged record inste
   });
 });
 
-describe('a claim whose own answer was lost (decisions 338, 354)', () => {
-  it('is held and acted on, and says once in the log that the record its write replaced, if any, was not read', async () => {
-    const calls: string[] = [];
-    const warned: Array<[string, unknown]> = [];
-    const store = {
-      claim: async (): Promise<ClaimResult> => ({ claimed: true, owner: 'me', takenOver: false, previousIntentUnknown: true }),
-      recordIntent: async () => void calls.push('recordIntent'),
-      complete: async (_p: string, _k: string, _o: string, outcome: string) => void calls.push(`complete ${outcome}`),
-      release: async () => void calls.push('release'),
-    };
-    const result = await runUnderClaim<unknown, string>(
-      { store, clock: { now: () => NOW, sleep: async () => undefined }, logger: { warn: (message: unknown, ...extra: unknown[]) => void warned.push([message as string, extra[0]]), error: () => undefined } },
-      'scale-consumers',
-      INCIDENT,
-      {
-        what: 'incident claim',
-        label: 'scale-consumers',
-        duplicate: () => 'duplicate',
-        act: async (claim) => {
-          calls.push(`act unknown=${String(claim.previousIntentUnknown)} takenOver=${String(claim.takenOver)}`);
-          return 'applied';
-        },
-        failed: (error) => `escalate: ${error.message}`,
-        record: async (r) => void calls.push(`record ${r}`),
-        outcome: (r) => ({ outcome: r, reason: r }),
+// Review 21c R21c-3: the claim creates only; only an expired claim, read from that refusal and judged, is taken over, by
+// a second PutItem conditioned on the record read. No claim write replaces a record it did not read, so an answer lost
+// on either write loses nothing (decision 354's unseen record, 338's unknown intent).
+describe('a claim in two steps: it creates only, and takes over only the expired record it read', () => {
+  type Client = { send(command: unknown): Promise<unknown> };
+  const over = (client: Client): IncidentStore => new IncidentStore(client as unknown as DynamoDBDocumentClient, { tableName: TABLE, leaseSeconds: 300, retentionDays: 30 });
+
+  /** The table's client with `between` run once the first PutItem has been answered: another writer, between the two steps. */
+  function interleaved(table: InMemoryDynamoTable, between: () => void): Client {
+    let puts = 0;
+    return {
+      send: async (command) => {
+        try {
+          return await table.client.send(command);
+        } finally {
+          if (command instanceof PutCommand && ++puts === 1) between();
+        }
       },
-    );
-    expect(result).toBe('applied');
-    expect(calls).toEqual(['act unknown=true takenOver=false', 'record applied', 'complete applied']);
-    expect(warned).toEqual([['claim taken with its answer lost: the record it replaced, if any, was not read', { claim: 'scale-consumers', incidentKey: INCIDENT }]]);
+    };
+  }
+
+  /** The table's client with the `lost`-th PutItem applied and its answer lost: the SDK sends it again and answers that. */
+  function answerLostOn(table: InMemoryDynamoTable, lost: number): Client & { fired: number } {
+    let puts = 0;
+    const client = {
+      fired: 0,
+      send: async (command: unknown) => {
+        if (command instanceof PutCommand && ++puts === lost) {
+          client.fired += 1;
+          await table.client.send(command).catch(() => undefined);
+        }
+        return table.client.send(command);
+      },
+    };
+    return client;
+  }
+
+  it('a fresh claim is one PutItem that creates only', async () => {
+    const table = new InMemoryDynamoTable();
+    const result = await storeOver(table).claim('scale-consumers', INCIDENT, NOW);
+    expect(result).toEqual({ claimed: true, owner: expect.any(String), takenOver: false });
+    expect(table.calls).toEqual(['PutItem']);
+    expect(table.get(CLAIM_KEY)).toMatchObject({ status: 'IN_PROGRESS', leaseExpiresAtSeconds: NOW_SECONDS + 300 });
+  });
+
+  it('a duplicate of a live claim is one PutItem: the holder read from its refusal, nothing replaced', async () => {
+    const table = new InMemoryDynamoTable();
+    const live = { ...genuineClaim(), leaseExpiresAtSeconds: NOW_SECONDS + 60 };
+    table.forge(live);
+    expect(await storeOver(table).claim('scale-consumers', INCIDENT, NOW)).toMatchObject({ claimed: false, existing: { owner: genuineClaim().owner, intent: { direction: 'scale-up' } } });
+    expect(table.calls).toEqual(['PutItem']);
+    expect(table.get(CLAIM_KEY)).toEqual(live);
+  });
+
+  it.each<[string, (genuine: Record<string, unknown>) => Record<string, unknown>]>([
+    ['expired with its intent', (g) => g],
+    ['given back (lease 0) with its intent', (g) => ({ ...g, leaseExpiresAtSeconds: 0 })],
+    ['expired without an intent', ({ intent: _intent, ...g }) => g],
+  ])('a claim %s is read from the refusal and taken over by a second PutItem: its intent handed on', async (_case, shape) => {
+    const table = new InMemoryDynamoTable();
+    const earlier = shape(genuineClaim());
+    table.forge(earlier);
+    const result = await storeOver(table).claim('scale-consumers', INCIDENT, NOW);
+    expect(result).toEqual({ claimed: true, owner: expect.any(String), takenOver: true, previousIntent: earlier.intent });
+    expect(table.calls).toEqual(['PutItem', 'PutItem']);
+    const held = result as Extract<ClaimResult, { claimed: true }>;
+    expect(table.get(CLAIM_KEY)).toEqual({ ...CLAIM_KEY, status: 'IN_PROGRESS', owner: held.owner, leaseExpiresAtSeconds: NOW_SECONDS + 300, claimedAt: NOW.toISOString(), expiresAt: expect.any(Number) });
+  });
+
+  const withoutIntent = (): Record<string, unknown> => {
+    const { intent: _intent, ...claim } = genuineClaim();
+    return claim;
+  };
+
+  it.each<[string, () => Record<string, unknown>, (seen: Record<string, unknown>) => Record<string, unknown>]>([
+    ["another delivery's takeover", genuineClaim, (seen) => ({ ...seen, owner: 'another-delivery', leaseExpiresAtSeconds: NOW_SECONDS + 300, claimedAt: NOW.toISOString(), intent: undefined })],
+    ['an intent its holder wrote (past its lease)', genuineClaim, (seen) => ({ ...seen, intent: { ...(seen.intent as Record<string, unknown>), summary: 'a later plan' } })],
+    ['an intent its holder wrote where there was none', withoutIntent, (seen) => ({ ...seen, intent: genuineClaim().intent })],
+    ['its holder completing it', genuineClaim, (seen) => ({ ...seen, status: 'COMPLETED', outcome: 'applied', reason: 'applied' })],
+  ])('a takeover refused because the record changed after it was read (%s) replaces nothing and reads as a duplicate', async (_case, earlier, change) => {
+    const table = new InMemoryDynamoTable();
+    table.forge(earlier());
+    const changed = copy(change(earlier()));
+    const result = await over(interleaved(table, () => table.forge(changed))).claim('scale-consumers', INCIDENT, NOW);
+    expect(result).toMatchObject({ claimed: false, existing: { owner: changed.owner, status: changed.status } });
+    expect(table.calls).toEqual(['PutItem', 'PutItem']);
+    expect(table.get(CLAIM_KEY)).toEqual(changed);
+  });
+
+  it("a first claim whose answer was lost is this call's, and fresh: nothing was there to replace", async () => {
+    const table = new InMemoryDynamoTable();
+    const client = answerLostOn(table, 1);
+    const result = await over(client).claim('scale-consumers', INCIDENT, NOW);
+    expect(client.fired).toBe(1);
+    expect(result).toEqual({ claimed: true, owner: expect.any(String), takenOver: false });
+    expect(table.calls).toEqual(['PutItem', 'PutItem']);
+  });
+
+  it("a takeover whose answer was lost is this call's: the record it replaced was read before, its intent handed on", async () => {
+    const table = new InMemoryDynamoTable();
+    table.forge(genuineClaim());
+    const client = answerLostOn(table, 2);
+    const result = await over(client).claim('scale-consumers', INCIDENT, NOW);
+    expect(client.fired).toBe(1);
+    expect(result).toEqual({ claimed: true, owner: expect.any(String), takenOver: true, previousIntent: genuineClaim().intent });
+    expect(table.calls).toEqual(['PutItem', 'PutItem', 'PutItem']);
+    expect(table.get(CLAIM_KEY)).toMatchObject({ owner: (result as Extract<ClaimResult, { claimed: true }>).owner });
+  });
+
+  it('a takeover of a forged claim whose answer was lost still refuses the record it replaced (decision 118)', async () => {
+    const table = new InMemoryDynamoTable();
+    table.forge({ ...genuineClaim(), intent: { ...(genuineClaim().intent as Record<string, unknown>), direction: 'sideways' } });
+    const client = answerLostOn(table, 2);
+    const result = await over(client).claim('scale-consumers', INCIDENT, NOW);
+    expect(client.fired).toBe(1);
+    expect(result).toMatchObject({ claimed: true, takenOver: true });
+    const held = result as Extract<ClaimResult, { claimed: true }>;
+    // The store hands the intent on as a map; the alarm pipeline's parseChangeIntent refuses the direction (run-playbook).
+    expect(held.previousIntent).toMatchObject({ direction: 'sideways' });
+    expect(() => parseChangeIntent(CLAIM_KEY, held.previousIntent)).toThrow(StateRecordError);
+  });
+
+  it('a takeover of a claim the store refuses, whose answer was lost, holds the refusal', async () => {
+    const table = new InMemoryDynamoTable();
+    table.forge({ ...genuineClaim(), approved: 'yes' });
+    const client = answerLostOn(table, 2);
+    const result = await over(client).claim('scale-consumers', INCIDENT, NOW);
+    expect(client.fired).toBe(1);
+    const held = result as Extract<ClaimResult, { claimed: true }>;
+    expect(held).toMatchObject({ claimed: true, takenOver: true });
+    expect(held.refusedRecord?.issues).toEqual(['approved: not a field the automation writes']);
   });
 });
 
