@@ -3,7 +3,7 @@
 // the alarm it looks up and the event's dimension are the High Latency alarm's, fixed at deploy time (decision 120): a
 // REST API's ApiName (as before), an HTTP API's ApiId (the sandbox provisions one, sandbox/provision-http-api.ts).
 import { DescribeAlarmsCommand, DescribeAlarmsForMetricCommand, type Dimension } from '@aws-sdk/client-cloudwatch';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { provisionHttpApi, type ProvisionedHttpApi } from '../../sandbox/provision-http-api';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import { publishFunctionDuration, publishRdsMetrics } from '../integration/support/rds-figures';
@@ -14,11 +14,18 @@ import { loseStateChangeThenUpdate, lostEventAccount, stampedWithTransition } fr
 
 const DOCUMENT = 'NotificationService-CheckDbConnections';
 
+// Takes the decisions off the collecting queue: a message received and left there comes back once its visibility
+// timeout (30 s) passes, and a later case sharing the account would read the earlier case's decision as its own (a
+// fresh clone on a loaded machine failed so: two decisions where one was expected).
 async function publishedDecisions(account: SandboxAccount): Promise<Array<Record<string, unknown>>> {
   const received = await account.sqs.send(
     new ReceiveMessageCommand({ QueueUrl: account.topology.decisionRoute.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
   );
-  return (received.Messages ?? []).map((m) => (JSON.parse(m.Body ?? '{}') as { detail: Record<string, unknown> }).detail);
+  const messages = received.Messages ?? [];
+  for (const m of messages) {
+    await account.sqs.send(new DeleteMessageCommand({ QueueUrl: account.topology.decisionRoute.url, ReceiptHandle: m.ReceiptHandle }));
+  }
+  return messages.map((m) => (JSON.parse(m.Body ?? '{}') as { detail: Record<string, unknown> }).detail);
 }
 
 describe(DOCUMENT, () => {
