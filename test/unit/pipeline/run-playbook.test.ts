@@ -12,6 +12,7 @@ import { changeStep } from '../../../shared/pipeline/change-step';
 import { runPlaybook, type PipelineServices } from '../../../shared/pipeline/run-playbook';
 import type { Decision, Playbook, ResourceRef } from '../../../shared/pipeline/types';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
+import { reportedLocally } from '../../support/reported-locally';
 import { FIXTURE_DEFINITIONS, SERVER_CPU } from '../../support/fixture-alarms';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/events/alarm-state-change-single-metric.json'), 'utf8')) as {
@@ -390,6 +391,42 @@ describe('runPlaybook', () => {
       const duplicate = [a, b].find((d) => d?.outcome === 'skipped');
       expect(duplicate?.reason).toContain('being handled by another invocation');
       expect(duplicate?.runbook).toBeUndefined();
+    });
+  });
+
+  describe('a duplicate is logged with its reason and counted (README "Every decision audited")', () => {
+    it('a claim held by another invocation: one "decision: skipped" line with the reason, DecisionsSkipped 1, nothing published', async () => {
+      const { deps, store, counter, published } = setup();
+      const held = await store.claim('test-playbook', parseAlarmEvent(event()).incidentKey, new Date(Date.parse('2019-10-02T17:04:59Z')));
+      expect(held.claimed).toBe(true);
+      let decision: Decision | undefined;
+      const reported = await reportedLocally(async (reporter) => {
+        decision = await runPlaybook({ ...deps, services: { ...deps.services, reporter } }, event());
+      });
+      const reason = 'duplicate delivery: incident already being handled by another invocation';
+      expect(decision).toMatchObject({ outcome: 'skipped', reason });
+      expect(reported.decisionLines).toHaveLength(1);
+      expect(reported.decisionLines[0]).toMatchObject({ level: 'INFO', message: 'decision: skipped', decision: { outcome: 'skipped', reason, playbook: 'test-playbook' } });
+      expect(reported.metrics).toEqual({ DecisionsSkipped: 1 });
+      expect(reported.published).toEqual([]);
+      expect([counter.applyCalls, published.length, store.audit.length]).toEqual([0, 0, 0]);
+    });
+
+    it('a claim completed by the first delivery: one "decision: skipped" line naming its outcome, DecisionsSkipped 1, nothing published', async () => {
+      const { deps, store, counter, published } = setup();
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'applied' });
+      let decision: Decision | undefined;
+      const reported = await reportedLocally(async (reporter) => {
+        decision = await runPlaybook({ ...deps, services: { ...deps.services, reporter } }, event());
+      });
+      const reason = 'duplicate delivery: incident already handled (applied)';
+      expect(decision).toMatchObject({ outcome: 'skipped', reason });
+      expect(reported.decisionLines).toHaveLength(1);
+      expect(reported.decisionLines[0]).toMatchObject({ level: 'INFO', message: 'decision: skipped', decision: { outcome: 'skipped', reason } });
+      expect(reported.metrics).toEqual({ DecisionsSkipped: 1 });
+      expect(reported.published).toEqual([]);
+      // The first delivery's change, audit entry and event only.
+      expect([counter.applyCalls, published.length, store.audit.length]).toEqual([1, 1, 1]);
     });
   });
 

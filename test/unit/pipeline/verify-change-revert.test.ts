@@ -11,6 +11,7 @@ import { cpuUtilizationPlaybook } from '../../../shared/playbooks/cpu-utilizatio
 import { verifyClaimName } from '../../../shared/pipeline/verify-change-plan';
 import { InMemoryIncidentStore } from '../../support/in-memory-incident-store';
 import { ManualClock } from '../../support/manual-clock';
+import { reportedLocally } from '../../support/reported-locally';
 
 const ACCOUNT = '123456789012';
 const FN = 'notification-service-consumer';
@@ -174,6 +175,31 @@ describe('verify-change reverts under the exactly-once protocol', () => {
     expect(late).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('already done (escalate)') });
     expect(knob).toMatchObject({ value: 2, changes: 1, applyCalls: 1 });
     expect(published.map((d) => d.outcome)).toEqual(['escalate']);
+  });
+
+  it.each([
+    ['while the first check is running', 'running'],
+    ['after the first check completed', 'done (escalate)'],
+  ])('a duplicate %s is logged with its reason and counted: one "decision: skipped" line, DecisionsSkipped 1, nothing published', async (_when, state) => {
+    const { knob, deps, input, published, store } = await setup();
+    if (state === 'running') {
+      const held = await store.claim(verifyClaimName(PLAYBOOK), INCIDENT, deps.clock.now());
+      expect(held.claimed).toBe(true);
+    } else {
+      expect(await runVerifyChange(deps, input)).toMatchObject({ outcome: 'escalate' });
+    }
+    let decision: Decision | undefined;
+    const reported = await reportedLocally(async (reporter) => {
+      decision = await runVerifyChange({ ...deps, services: { ...deps.services, reporter } }, input);
+    });
+    const reason = `duplicate delivery: the health check of this change is already ${state}`;
+    expect(decision).toMatchObject({ outcome: 'skipped', reason });
+    expect(reported.decisionLines).toHaveLength(1);
+    expect(reported.decisionLines[0]).toMatchObject({ level: 'INFO', message: 'decision: skipped', decision: { outcome: 'skipped', reason, playbook: PLAYBOOK } });
+    expect(reported.metrics).toEqual({ DecisionsSkipped: 1 });
+    expect(reported.published).toEqual([]);
+    // Only the first check's revert and escalation (none while it is still running).
+    expect([knob.changes, published.length]).toEqual(state === 'running' ? [0, 0] : [1, 1]);
   });
 
   it('a recorded revert intent that is not one (tampered) is not acted on: the retry judges afresh', async () => {
