@@ -3,7 +3,8 @@
 // answers as STS does (AWS Query XML), so the real client, deserializer and middleware run; nothing is mocked above it.
 import { AccountClients, assumedIdentityProblem, assumedRoleCredentials, remediationSession } from '../../../shared/aws/account-clients';
 import { clientConfig, type SdkClientConfig } from '../../../shared/aws/client-config';
-import { PermanentError } from '../../../shared/errors';
+import { PermanentError, TransientError } from '../../../shared/errors';
+import { endpoint, type Endpoint } from '../../support/loopback-endpoint';
 
 const WORKLOAD = '222222222222';
 const ROLE = 'notification-runbooks-remediate-scale-consumers';
@@ -73,5 +74,30 @@ describe('assumed role credentials are checked against the account and role aske
     const problem = assumedIdentityProblem(ROLE_ARN, { AssumedRoleUser: { Arn: arn } });
     if (expected === undefined) expect(problem).toBeUndefined();
     else expect(problem).toMatch(expected);
+  });
+});
+
+// The STS client fromTemporaryCredentials builds gets the project's client settings (clientConfig: stsConfig): its
+// AssumeRole is bounded like every other call (decision 337, README "A call whose answer never comes is bounded"). Here
+// the real SDK HTTP handler runs against a loopback STS that accepts and never answers.
+describe('an AssumeRole whose answer never comes is bounded', () => {
+  let sts: Endpoint | undefined;
+  afterEach(async () => {
+    await sts?.close();
+    sts = undefined;
+  });
+
+  it('fails each of maxAttempts attempts at the request timeout: a TimeoutError, taken as transient, after exactly 2 attempts reached STS', async () => {
+    sts = await endpoint(() => undefined);
+    const config = {
+      ...clientConfig({ region: 'us-west-2', maxAttempts: 2, requestTimeoutMs: 300 }),
+      endpoint: sts.url,
+      credentials: async () => ({ accessKeyId: 'AKIAOWN', secretAccessKey: 'own' }),
+    };
+    const error: unknown = await assumedRoleCredentials(config, ROLE_ARN, session)().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toContain(`STS AssumeRole ${ROLE_ARN}`);
+    expect((error as { cause?: unknown }).cause).toMatchObject({ name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: { attempts: 2 } });
+    expect(sts.requests).toBe(2);
   });
 });
