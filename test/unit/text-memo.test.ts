@@ -27,19 +27,44 @@ describe('textMemo', () => {
     expect(calls).toBe(1);
   });
 
-  it('never holds more than its bound, and answers right past it', () => {
+  it('never holds more than its bound, and answers right past it: emptied at the bound, so it holds (n - 1) % 16 + 1 after the n-th computed text', () => {
     let calls = 0;
     const length = textMemo((text: string) => {
       calls += 1;
       return text.length;
     }, 16);
     const texts = Array.from({ length: 100 }, (_, i) => 'x'.repeat(i));
+    let largest = 0;
     for (const round of [1, 2]) {
       for (const text of texts) {
         expect(length(text)).toBe(text.length);
-        expect(length.size()).toBeLessThanOrEqual(16);
+        // Every text of a round is new to the memo (100 distinct texts over a bound of 16): computed, then kept.
+        expect(length.size()).toBe(((calls - 1) % 16) + 1);
+        largest = Math.max(largest, length.size());
       }
       expect(calls).toBe(100 * round);
+      // 100 = 6 * 16 + 4 after round one; 200 = 12 * 16 + 8 after round two.
+      expect(length.size()).toBe(round === 1 ? 4 : 8);
     }
+    expect(largest).toBe(16);
+  });
+
+  it('keeps a text while fewer than its bound were computed after it: the first of 256 is answered from the memo after 255 others, the 257th empties it', () => {
+    const computed: string[] = [];
+    const upper = textMemo((text: string) => {
+      computed.push(text);
+      return text.toUpperCase();
+    }, 256);
+    upper('first');
+    for (let i = 1; i <= 255; i += 1) upper(`text ${i}`);
+    expect(upper.size()).toBe(256);
+    expect(upper('first')).toBe('FIRST');
+    expect(computed).toHaveLength(256);
+    expect(upper.size()).toBe(256);
+    upper('one more');
+    expect(upper.size()).toBe(1);
+    expect(upper('first')).toBe('FIRST');
+    expect(computed).toHaveLength(258);
+    expect(upper.size()).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 // Text from outside made safe: masking of secrets and personal data, one line, bounds, chat escaping; attack strings from the field.
 import fc from 'fast-check';
-import { bounded, escapeChat, maskSecrets, MEMO_MAX_CHARS, MEMO_TEXTS, oneLine, safeField, safeFieldMemoSize } from '../../../shared/report/safe-text';
+import { bounded, escapeChat, maskSecrets, MEMO_MAX_CHARS, MEMO_TEXTS, oneLine, safeField } from '../../../shared/report/safe-text';
 
 describe('maskSecrets', () => {
   it.each([
@@ -568,21 +568,46 @@ describe('safeField computes a short text once per container, and gives what it 
     expect(safeField(undefined, 5)).toBe('');
   });
 
-  it('texts at and past the memo\'s length are masked alike; only those up to MEMO_MAX_CHARS are kept, at most MEMO_TEXTS of them', () => {
-    const secret = 'password=hunter2 ';
-    const atBound = secret.padEnd(MEMO_MAX_CHARS, 'x');
-    const pastBound = secret.padEnd(MEMO_MAX_CHARS + 1, 'x');
-    for (let i = 0; i < MEMO_TEXTS + 40; i += 1) {
-      const text = `alarm ${i}: password=p${i} in\nline`;
-      expect(safeField(text, 80)).toBe(reference(text, 80));
-      expect(safeField(text, 80)).toBe(`alarm ${i}: password=**** in line`);
-      expect(safeFieldMemoSize()).toBeLessThanOrEqual(MEMO_TEXTS);
-    }
-    const before = safeFieldMemoSize();
-    expect(safeField(pastBound, 40)).toBe(reference(pastBound, 40));
-    expect(safeField(pastBound, 40)).toBe('password=**** xxxxxxxxxxxxxxxxxxxxxxxxx…');
-    expect(safeFieldMemoSize()).toBe(before);
-    expect(safeField(atBound, 40)).toBe(reference(atBound, 40));
-    expect(safeFieldMemoSize()).toBe(before === MEMO_TEXTS ? 1 : before + 1);
+  it('texts at and past the memo\'s length are masked alike; only those up to MEMO_MAX_CHARS are kept, 256 of them (MEMO_TEXTS), then the memo is emptied', () => {
+    expect([MEMO_MAX_CHARS, MEMO_TEXTS]).toEqual([512, 256]);
+    // A fresh container's module: its memo starts empty, so every size below is exact.
+    jest.isolateModules(() => {
+      const fresh = jest.requireActual<typeof import('../../../shared/report/safe-text')>('../../../shared/report/safe-text');
+      const secret = 'password=hunter2 ';
+      const atBound = secret.padEnd(MEMO_MAX_CHARS, 'x');
+      const pastBound = secret.padEnd(MEMO_MAX_CHARS + 1, 'x');
+      let largest = 0;
+      for (let i = 0; i < MEMO_TEXTS + 40; i += 1) {
+        const text = `alarm ${i}: password=p${i} in\nline`;
+        expect(fresh.safeField(text, 80)).toBe(reference(text, 80));
+        expect(fresh.safeField(text, 80)).toBe(`alarm ${i}: password=**** in line`);
+        // The i-th new text (0-based) is kept; the 257th empties the memo first.
+        expect(fresh.safeFieldMemoSize()).toBe((i % MEMO_TEXTS) + 1);
+        largest = Math.max(largest, fresh.safeFieldMemoSize());
+      }
+      expect(largest).toBe(256);
+      // 296 texts: 256, emptied, then 40.
+      expect(fresh.safeFieldMemoSize()).toBe(40);
+      expect(fresh.safeField(pastBound, 40)).toBe(reference(pastBound, 40));
+      expect(fresh.safeField(pastBound, 40)).toBe('password=**** xxxxxxxxxxxxxxxxxxxxxxxxx…');
+      expect(fresh.safeFieldMemoSize()).toBe(40);
+      expect(fresh.safeField(atBound, 40)).toBe(reference(atBound, 40));
+      expect(fresh.safeFieldMemoSize()).toBe(41);
+    });
+  });
+
+  it('a text is kept while fewer than 256 others were computed after it (a fresh container: the first field answered from the memo after 255 others)', () => {
+    jest.isolateModules(() => {
+      const fresh = jest.requireActual<typeof import('../../../shared/report/safe-text')>('../../../shared/report/safe-text');
+      const environment = 'production token=abc123';
+      expect(fresh.safeField(environment, 80)).toBe('production token=****');
+      for (let i = 1; i < MEMO_TEXTS; i += 1) fresh.safeField(`field ${i}`, 80);
+      expect(fresh.safeFieldMemoSize()).toBe(256);
+      // Answered from the memo: nothing new kept.
+      expect(fresh.safeField(environment, 80)).toBe('production token=****');
+      expect(fresh.safeFieldMemoSize()).toBe(256);
+      fresh.safeField('one more field', 80);
+      expect(fresh.safeFieldMemoSize()).toBe(1);
+    });
   });
 });
