@@ -80,7 +80,11 @@ describe.each<[string, { config?: string }]>([
   });
 
   it('are handed to CloudFormation as their compact JSON text (DocumentFormat JSON), not an object it would write out again', () => {
-    expect(measured.length).toBeGreaterThanOrEqual(10);
+    // The ten runbooks, once in each region's stack: 20 exactly.
+    expect(measured).toHaveLength(20);
+    expect([...new Set(measured.map((m) => m.name))].sort()).toEqual(
+      ['AcknowledgeIncident', 'CheckDbConnections', 'EscalateToNextTier', 'FailbackToPrimary', 'FailoverToDR', 'RaiseLambdaMemory', 'RestoreDatabase', 'ScaleConsumers', 'ScaleUpDatabase', 'TroubleshootConnectionTimeout'].map((n) => `NotificationService-${n}`),
+    );
     expect(measured.map((m) => m.name)).toEqual(expect.arrayContaining(['NotificationService-FailoverToDR', 'NotificationService-FailbackToPrimary']));
     expect(measured.filter((m) => m.format !== 'JSON' || !m.text)).toEqual([]);
   });

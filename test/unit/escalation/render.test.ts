@@ -187,13 +187,23 @@ describe('renderEmail', () => {
   });
 
   it.each([
-    ['a long alarm name', `[ESCALATION L1][production] ${'x'.repeat(200)}`],
-    ['an em dash and an emoji', '[ESCALATION L1][production] queue — backed up 🚨'],
-    ['a line break in an alarm name', '[ESCALATION L1][production] first line\nsecond line'],
-  ])('keeps the SNS subject under 100 printable ASCII characters on one line: %s', (_case, raw) => {
+    // Cut at 96 characters, "..." added: 99 exactly.
+    ['a long alarm name', `[ESCALATION L1][production] ${'x'.repeat(200)}`, `[ESCALATION L1][production] ${'x'.repeat(68)}...`],
+    ['an em dash and an emoji', '[ESCALATION L1][production] queue — backed up 🚨', '[ESCALATION L1][production] queue - backed up'],
+    ['a line break in an alarm name', '[ESCALATION L1][production] first line\nsecond line', '[ESCALATION L1][production] first line second line'],
+  ])('keeps the SNS subject under 100 printable ASCII characters on one line: %s', (_case, raw, expected) => {
     const subject = emailSubject(raw);
-    expect(subject.length).toBeLessThanOrEqual(99);
+    expect(subject).toBe(expected);
+    expect(subject.length).toBe(expected.length);
     expect(subject).toMatch(/^[\x20-\x7E]+$/);
+  });
+
+  it('cuts a subject of 100 characters to 99 and leaves one of 99 whole', () => {
+    const of99 = `[ESCALATION L1][production] ${'y'.repeat(99 - 28)}`;
+    expect(of99).toHaveLength(99);
+    expect(emailSubject(of99)).toBe(of99);
+    expect(emailSubject(`${of99}z`)).toBe(`${of99.slice(0, 96)}...`);
+    expect(emailSubject(`${of99}z`)).toHaveLength(99);
   });
 });
 
@@ -231,7 +241,9 @@ describe('renderChatNotification', () => {
     const findings = Array.from({ length: 40 }, (_, i) => `sg-0a1b2c3d4e5f${i} allows no ingress on 5432 from sg-lambda \`(rule ${i})\` ${'detail '.repeat(20)}`);
     const incident = capReachedIncident({ decision: { ...capReachedIncident().decision!, findings, reason: 'reason with `code`' } });
     const chat = renderChatNotification(buildMessageView(input({ incident })));
+    // Within what chat platforms show (2800), exactly: the findings are cut, not the description.
     expect(chat.content.description.length).toBeLessThanOrEqual(2800);
+    expect(chat.content.description.length).toBe(1835);
     expect(chat.content.description).toContain("reason with 'code'");
   });
 

@@ -42,7 +42,8 @@ describe('TierNotifier', () => {
     const email = calls.find((c) => c.MessageAttributes?.channel?.StringValue === 'email');
     const chat = calls.find((c) => c.MessageAttributes?.channel?.StringValue === 'chat');
     expect(email).toMatchObject({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:notification-escalation-l1-devops', MessageStructure: 'json' });
-    expect(email?.Subject?.length).toBeLessThanOrEqual(99);
+    expect(email?.Subject).toBe('[ESCALATION L1][production] NotificationService Queue Depth > 1000 (notification-service-queue)');
+    expect(email?.Subject?.length).toBe(95);
     const bodies = JSON.parse(email?.Message ?? '{}') as Record<string, string>;
     expect(Object.keys(bodies).sort()).toEqual(['default', 'email']);
     expect(bodies.email).toContain('WHAT FIRED');
@@ -81,8 +82,11 @@ describe('TierNotifier', () => {
     expect(input).toMatchObject({ severityCode: severity, issueType: 'technical', language: 'en' });
     // The subject opens with the send's marker (R19-10: incident and tier; R20-23: the send's nonce), then the email's subject.
     expect(input?.subject).toMatch(/^\[inc-3f2a9c1b7d44 L3 7c0e5b1d9a2f4e68\] \[ESCALATION L3\]/);
-    expect(input?.subject?.length).toBeLessThanOrEqual(99);
+    // Support's limits (subject 99 here, body 8000), the exact figures: the subject cut at 96 with "...", the body whole.
+    expect(input?.subject).toBe('[inc-3f2a9c1b7d44 L3 7c0e5b1d9a2f4e68] [ESCALATION L3][production] NotificationService Queue Dep...');
+    expect(input?.subject?.length).toBe(99);
     expect(input?.communicationBody?.length).toBeLessThanOrEqual(8000);
+    expect(input?.communicationBody?.length).toBe(environment === production ? 2594 : 2591);
   });
 
   it.each([
