@@ -1,9 +1,12 @@
 // The stale-build guard (infra/lib/stale-build.ts: the integration setup's and synthesis's) on a throwaway tree: a bundle older
-// than one of the project's sources it was built from is named; node_modules inputs and a current build are not.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+// than one of the project's sources it was built from is named; node_modules inputs and a current build are not. Synthesis
+// (synthesizeRunbookApp) and the integration global setup are each run on a stale tree and seen to refuse.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBuildReason, handlerBundlesOutOfDate, refuseStaleHandlerBundles, staleBuilds } from '../../infra/lib/stale-build';
+import { synthesizeRunbookApp } from '../../infra/lib/synthesize';
+import { integrationGlobalSetup, takeIntegrationSandbox } from '../integration/global-setup';
 
 let root: string;
 const at = (path: string, seconds: number, content = ''): void => {
@@ -64,11 +67,38 @@ describe('refuseStaleHandlerBundles (what `cdk synth` runs first, infra/bin/app.
     expect(() => refuseStaleHandlerBundles(root)).not.toThrow();
   });
 
-  it('is what the CDK app runs before it builds any stack', () => {
+  it('is what the CDK app runs before it builds any stack: synthesizeRunbookApp on a stale tree refuses, naming the bundle', () => {
+    tree(500, 500);
+    at('dist/handlers/h/meta.json', 1000, JSON.stringify({ inputs: { 'shared/playbooks/p.ts': {} }, outputs: { 'dist/handlers/h/index.mjs': {} } }));
+    at('dist/handlers/h/index.mjs', 1000);
+    at('shared/playbooks/p.ts', 3000);
+    // The refusal, not what building the stacks from this tree would throw (no configuration, no function.zip).
+    expect(() => synthesizeRunbookApp(root)).toThrow(/^.*dist\/handlers\/h\/index\.mjs is older than shared\/playbooks\/p\.ts.*Run `npm run build`/s);
+    // Nothing synthesized: no cloud assembly written into the tree.
+    expect(existsSync(join(root, 'cdk.out'))).toBe(false);
+  });
+
+  it('infra/bin/app.ts is synthesizeRunbookApp on the repository, nothing else', () => {
     const app = readFileSync(join(__dirname, '..', '..', 'infra', 'bin', 'app.ts'), 'utf8');
-    const refused = app.indexOf('refuseStaleHandlerBundles(rootDir)');
-    expect(refused).toBeGreaterThan(-1);
-    expect(refused).toBeLessThan(app.indexOf('buildRunbookApp(app'));
+    expect(app.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('//') && !line.startsWith('#!') && !line.startsWith('import '))).toEqual([
+      "synthesizeRunbookApp(join(__dirname, '..', '..'));",
+    ]);
+  });
+});
+
+describe('the integration global setup (test/integration/global-setup.ts)', () => {
+  it('refuses a stale build before it starts moto_server or the gap proxy, naming the bundle and the newer source', async () => {
+    tree(2000, 500); // the CLI bundle is older than shared/a.ts
+    const outcome = await integrationGlobalSetup(root)().then(
+      () => 'started',
+      (error: unknown) => error,
+    );
+    // Started in spite of the stale build (the fault this test is for): stop what it started before failing.
+    const started = takeIntegrationSandbox();
+    if (started) await started.proxy.stop().finally(() => started.moto.stop());
+    expect(started).toBeUndefined();
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toBe('the build is older than the code: run npm run build first (dist/cli/runbook.mjs is older than shared/a.ts)');
   });
 });
 

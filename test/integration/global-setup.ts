@@ -22,10 +22,22 @@ export function takeIntegrationSandbox(): IntegrationSandbox | undefined {
   return sandbox;
 }
 
-export default async function globalSetup(): Promise<void> {
-  // The CLI, demo and bench tests run the built bundles: a build older than the code would test code that is gone.
-  const stale = staleBuilds(join(__dirname, '..', '..'));
-  if (stale.length > 0) throw new Error(`the build is older than the code: run npm run build first (${stale.join('; ')})`);
+/**
+ * The global setup for the project rooted at `root` (the repository; a throwaway tree in test/infra/stale-build.test.ts,
+ * which sees it refuse a stale build before anything is started).
+ */
+export function integrationGlobalSetup(root: string): () => Promise<void> {
+  return async () => {
+    // The CLI, demo and bench tests run the built bundles: a build older than the code would test code that is gone.
+    const stale = staleBuilds(root);
+    if (stale.length > 0) throw new Error(`the build is older than the code: run npm run build first (${stale.join('; ')})`);
+    await startIntegrationSandbox();
+  };
+}
+
+export default integrationGlobalSetup(join(__dirname, '..', '..'));
+
+async function startIntegrationSandbox(): Promise<void> {
   // SANDBOX_DEBUG=1 shows moto's request log; otherwise moto_server's output only appears in start failures.
   const onLog = process.env.SANDBOX_DEBUG ? (line: string): void => console.log(`[moto] ${line}`) : undefined;
   // A MotoNotInstalledError propagates as is: its message says how to install moto.
