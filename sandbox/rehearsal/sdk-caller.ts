@@ -1,7 +1,11 @@
 // aws:executeAwsApi through the real AWS SDK v3: Service/Api -> the installed @aws-sdk/client-<x> and its <Api>Command.
 // The endpoint is whatever AWS_ENDPOINT_URL says (the sandbox), exactly as for the handlers.
+// Automation sends these requests with boto3, whose model is botocore's, not the SDK v3's (Route 53's MaxItems is a
+// string there, a number here: review 22b, R22b-1). So each request is first checked by botocore's own validator, and
+// one boto3 would refuse fails the step with boto3's words, nothing sent (decision 362).
 import { clientConfig } from '../../shared/aws/client-config';
 import { SdkCatalog, sdkCatalog, type SdkClientPackage } from '../../shared/runbooks/sdk-catalog';
+import { createBotocoreChecker, type BotocoreChecker } from './botocore-params';
 
 interface SdkClient {
   send(command: unknown): Promise<unknown>;
@@ -29,8 +33,9 @@ function clientClassOf(module: Record<string, unknown>, client: SdkClientPackage
   return module[name] as ClientClass;
 }
 
-export function createSdkCaller(options: { region: string; catalog?: SdkCatalog } ): SdkCaller {
+export function createSdkCaller(options: { region: string; catalog?: SdkCatalog; botocore?: BotocoreChecker }): SdkCaller {
   const catalog = options.catalog ?? sdkCatalog();
+  const botocore = options.botocore ?? createBotocoreChecker();
   const clients = new Map<string, { client: SdkClient; module: Record<string, unknown> }>();
 
   const clientFor = (service: string): { client: SdkClient; module: Record<string, unknown>; pkg: SdkClientPackage } => {
@@ -57,6 +62,9 @@ export function createSdkCaller(options: { region: string; catalog?: SdkCatalog 
         throw new RehearsalApiError(`${service} has no API ${api} in ${check.client.packageName}${check.suggestions.length ? ` (did you mean ${check.suggestions.join(', ')}?)` : ''}`);
       }
       const operation = check.status === 'found' || check.status === 'respelled' ? check.operation : api;
+      const boto = await botocore.check({ service, api, params: input });
+      if (boto.unknown) throw new RehearsalApiError(`boto3, which Automation runs this step with, cannot call it: ${boto.unknown}`);
+      if (boto.invalid) throw new RehearsalApiError(`ParamValidationError: boto3, which Automation runs this step with, refuses ${service} ${api} before sending it: ${boto.invalid.replace(/\n/g, ' ')}`);
       const { client, module, pkg } = clientFor(service);
       const Command = module[`${operation}Command`];
       if (typeof Command !== 'function') throw new RehearsalApiError(`${pkg.packageName} has no ${operation}Command`);
@@ -65,6 +73,7 @@ export function createSdkCaller(options: { region: string; catalog?: SdkCatalog 
     destroy() {
       for (const { client } of clients.values()) client.destroy?.();
       clients.clear();
+      botocore.close();
     },
   };
 }

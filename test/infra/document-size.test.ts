@@ -7,28 +7,13 @@ import { DOCUMENT_BUDGET_BYTES, SSM_DOCUMENT_MAX_BYTES, runtimeParametersMaxLeng
 import { runbookModel } from '../../shared/runbooks/document';
 import { documentContentText } from './support/document-content';
 import { resourcesOfType, synthesizeApp, type SynthesizedApp } from './support/synth';
+import { MANY_CONFIG } from '../support/many-config';
 
 // The longest values the stack's tokens take: a 12-digit account, the longest partition (aws-iso-b is 9; aws-us-gov 10).
 const LONGEST = { account: '999999999999', partition: 'aws-us-gov' };
 
-// A configuration with many of what the documents are rendered from: 10 approvers (aws:approve's most), 6 of them roles,
-// whose names go into every approval step and each requester check's choices; a long instance-class ladder (its upgrade
-// pairs are ScaleUpDatabase's choices); Lambda's whole memory range in 64 MB steps (RaiseLambdaMemory's allowed values).
-const MANY = {
-  environments: {
-    production: {
-      runbookApprovers: {
-        principals: [
-          ...Array.from({ length: 6 }, (_, i) => `arn:aws:iam::123456789012:role/notification-service/on-call/NotificationServiceRunbookApprover${i}`),
-          ...Array.from({ length: 4 }, (_, i) => `user/notification-service-database-administrator-${i}`),
-        ],
-        minRequiredApprovals: 2,
-      },
-      scaleUpDatabase: { ladder: ['db.r6g.large', 'db.r6g.xlarge', 'db.r6g.2xlarge', 'db.r6g.4xlarge', 'db.r6g.8xlarge', 'db.r6g.12xlarge', 'db.r6g.16xlarge'] },
-      raiseLambdaMemory: { stepFactor: 1.5, roundUpToMb: 64, maxMemoryMb: 10240, minMemoryMb: 512 },
-    },
-  },
-};
+// 10 approvers, a 7-class ladder, Lambda's whole memory range (test/support/many-config.ts).
+const MANY = MANY_CONFIG;
 
 interface Measured {
   stack: string;
