@@ -62,10 +62,19 @@ for line in sys.stdin:
 
 const NEEDS = 'python3 with botocore (pip install boto3; moto[server] brings it)';
 
+// The validator reads no credentials or configuration: no profile (an empty AWS_PROFILE is a profile named "" to
+// botocore, ProfileNotFound), no config files.
+function checkerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  delete env.AWS_PROFILE;
+  delete env.AWS_DEFAULT_PROFILE;
+  return env;
+}
+
 /** Checks every request with botocore's ParamValidator, in one python3 process; one answer per request, in order. */
 export function checkWithBotocore(requests: readonly BotocoreRequest[]): BotocoreCheck[] {
   const input = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';
-  const run = spawnSync('python3', ['-c', CHECKER], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync('python3', ['-c', CHECKER], { env: checkerEnv(), input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.error) throw new Error(`${NEEDS} is needed to check the requests: ${run.error.message}`);
   if (run.status !== 0) throw new Error(`${NEEDS} is needed to check the requests: python3 exited ${run.status}: ${run.stderr.trim().slice(-2000)}`);
   const answers = run.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as BotocoreCheck);
@@ -94,7 +103,7 @@ export function createBotocoreChecker(): BotocoreChecker {
     for (const w of waiting.splice(0)) w.reject(broken);
   };
   const start = (): ChildProcessWithoutNullStreams => {
-    const started = spawn('python3', ['-c', CHECKER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const started = spawn('python3', ['-c', CHECKER], { env: checkerEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     started.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       for (let at = buffered.indexOf('\n'); at >= 0; at = buffered.indexOf('\n')) {

@@ -155,6 +155,8 @@ describe(DOCUMENT, () => {
       'checkRequesterIsNotApprover:Success',
       'approveRuleChange:Success',
       'authorizeIngress:Success',
+      // The rule verified by the id authorizeIngress answered: its port, then its source (review 22b, R22b-2).
+      'verifyIngressPort:Success',
       'verifyIngress:Success',
     ]);
     expect(result.outputs['authorizeIngress.SecurityGroupRuleId']).toMatch(/^sgr-/);

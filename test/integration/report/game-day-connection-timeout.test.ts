@@ -65,8 +65,8 @@ describe('runbook demo --only connection-timeout, on the emulator', () => {
     const added = names.flatMap((n, i) => (i > broken && n === 'ec2 AuthorizeSecurityGroupIngress' ? [i] : []));
     // One rule added since, by the document run as `runbook rehearse` runs it: the account checked with STS first
     // (decision 151), the 504 alarm read by name by checkAlarmExists and readAlarm, the two groups described for the approval,
-    // the approval request published to the approval topic (review 11a finding 8), then the rule, then verifyIngress
-    // describing the group. The demo itself adds nothing.
+    // the approval request published to the approval topic (review 11a finding 8), then the rule, then verifyIngressPort
+    // and verifyIngress reading it back by its id. The demo itself adds nothing.
     expect(added).toHaveLength(1);
     const at = added[0] ?? -1;
     const before = names.slice(broken, at);
@@ -77,7 +77,8 @@ describe('runbook demo --only connection-timeout, on the emulator', () => {
     expect(run.slice(1, 3)).toEqual(['monitoring DescribeAlarms', 'monitoring DescribeAlarms']);
     expect(run).not.toContain('monitoring DescribeAlarmsForMetric');
     expect(names.slice(at - 3, at)).toEqual(['ec2 DescribeSecurityGroups', 'ec2 DescribeSecurityGroups', 'sns Publish']);
-    expect(names[at + 1]).toBe('ec2 DescribeSecurityGroups');
+    // verifyIngressPort and verifyIngress read the rule by the id authorizeIngress answered (review 22b, R22b-2).
+    expect(names.slice(at + 1, at + 3)).toEqual(['ec2 DescribeSecurityGroupRules', 'ec2 DescribeSecurityGroupRules']);
   });
 
   it('leaves the database group allowing PostgreSQL from the consumer group again, with the rule the runbook describes', async () => {
