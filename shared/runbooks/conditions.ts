@@ -57,6 +57,34 @@ export function conditionProblems(condition: unknown, at: string): string[] {
 }
 
 /**
+ * Operands of the wrong type (review 22b, R22b-3): a String operation (StringEquals, StartsWith, ...) over a whole
+ * reference to an Integer or Boolean; a Numeric one over a Boolean, a list or a map; BooleanEquals over an Integer, a
+ * list or a map. aws:branch lists its String and Numeric operations apart, and Automation documents no conversion
+ * between types (aws:updateVariable: "Data type conversions aren't supported"); text compared as a number or a boolean
+ * is what AWS's own documents do with String outputs, and is left alone. `typeOf` answers a reference's declared type
+ * (String for a system variable), undefined when nothing declares it (then nothing is said).
+ */
+export function operandTypeProblems(condition: unknown, at: string, typeOf: (expression: string) => string | undefined): string[] {
+  if (!isRecord(condition)) return [];
+  if ('Not' in condition) return operandTypeProblems(condition.Not, `${at}.Not`, typeOf);
+  for (const compound of ['And', 'Or'] as const) {
+    const items = condition[compound];
+    if (compound in condition) return Array.isArray(items) ? items.flatMap((item, i) => operandTypeProblems(item, `${at}.${compound}[${i}]`, typeOf)) : [];
+  }
+  const operator = OPERATOR_NAMES.find((op) => op in condition);
+  if (!operator) return [];
+  const kind = OPERATORS[operator];
+  // A String compared as a number is numeric text (SQS's ApproximateNumberOfMessages is one), as AWS's own documents do.
+  const fits = (type: string): boolean => (kind === 'string' ? type === 'String' : kind === 'number' ? type === 'Integer' || type === 'String' : type === 'Boolean' || type === 'String');
+  return (['Variable', operator] as const).flatMap((key) => {
+    const value = condition[key];
+    const expression = typeof value === 'string' ? /^\s*\{\{\s*([^}]+?)\s*\}\}\s*$/.exec(value)?.[1] : undefined;
+    const type = expression === undefined ? undefined : typeOf(expression);
+    return type === undefined || fits(type) ? [] : [`${at}.${key}: ${operator} compares ${kind === 'number' ? 'numbers' : `${kind}s`}, but {{ ${expression} }} is ${type === 'Integer' ? 'an' : 'a'} ${type}`];
+  });
+}
+
+/**
  * What `resolve` answers for a step output its step did not produce (its Selector matched nothing). Automation leaves
  * such an output out, and a choice over it is not taken: the user guide's aws:branch example (from AWSSupport-
  * ExecuteEC2Rescue) selects `$.Reservations[0].Instances[0].Platform`, which EC2 answers for Windows only, and takes

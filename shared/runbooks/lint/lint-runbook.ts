@@ -4,7 +4,7 @@
 // documents (test/fixtures/ssm-documents/aws) lint with zero errors: anything AWS accepts must not be an error here.
 import type { ErrorObject } from 'ajv';
 import { ACTIONS, CURRENT_SCRIPT_RUNTIMES, PROPERTY_ACTION_INPUTS, RETIRED_SCRIPT_RUNTIMES } from '../actions';
-import { conditionProblems } from '../conditions';
+import { conditionProblems, operandTypeProblems } from '../conditions';
 import { allSteps, type LoadedRunbook, type ParameterModel, type PathSegment, type RunbookModel, type StepModel } from '../document';
 import { canRunBefore, flowGraph, reachableFrom, stepTargets, type FlowGraph } from '../flow';
 import { SYSTEM_VARIABLES, classifyReference, referencesIn, type Reference } from '../references';
@@ -15,7 +15,7 @@ import { approverProblems, approversFromParameters, isApprovalGated, ungatedChan
 import { automationSchemaValidator } from './automation-schema';
 import { DOCUMENT_BUDGET_BYTES, SSM_DOCUMENT_MAX_BYTES, documentBytes, runtimeParametersMaxLength, updateVariableProblems } from './document-limits';
 import { iamActionForApi, isGranted, type PolicyDocument } from './iam-policy';
-import { describeSubstitutions, hasPlaceholder, substitute, weakest, type Substitution } from './placeholders';
+import { describeSubstitutions, hasPlaceholder, placeholderType, substitute, weakest, type Substitution } from './placeholders';
 
 export type Severity = 'error' | 'warning';
 
@@ -301,6 +301,9 @@ function checkActionInputs(model: RunbookModel, step: StepModel, out: Collector)
         }
         if (hasPlaceholderOperand(choice)) {
           checkTyped(model, choice, { step, path: [...step.path, 'inputs', 'Choices', i] }, out, 'invalid-condition', (value) => conditionProblems(value, `inputs.Choices[${i}]`)[0], ['Variable', 'NextStep']);
+        }
+        for (const problem of operandTypeProblems(choice, `inputs.Choices[${i}]`, (expression) => placeholderType(expression, model))) {
+          out.add('error', 'condition-operand-type', problem, { step, path: [...step.path, 'inputs', 'Choices', i] });
         }
       });
       break;

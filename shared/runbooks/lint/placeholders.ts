@@ -230,6 +230,23 @@ export function placeholderKind(expression: string, model: RunbookModel): ValueK
   }
 }
 
+/** A whole `{{ expression }}`'s declared type (String for a system variable); undefined when nothing declares it. */
+export function placeholderType(expression: string, model: RunbookModel): string | undefined {
+  const target = classifyReference(expression);
+  switch (target.kind) {
+    case 'system':
+      return 'String';
+    case 'parameter':
+      return model.parameters[target.name]?.type;
+    case 'step-output':
+      return [...allStepsOf(model)].find((s) => s.name === target.step)?.outputs.find((o) => o.name === target.output)?.type;
+    case 'variable':
+      return model.variables[target.name]?.type;
+    case 'parameter-store':
+      return undefined;
+  }
+}
+
 /** The expression of a value that is one whole placeholder, else undefined. */
 export function wholePlaceholder(value: unknown): string | undefined {
   return typeof value === 'string' ? WHOLE.exec(value)?.[1] : undefined;

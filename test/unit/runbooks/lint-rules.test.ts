@@ -73,6 +73,20 @@ describe('errors: what AWS refuses or what fails at run time', () => {
       'invalid-condition',
       'NumericGreater: must be a number',
     ],
+    [
+      'a String comparison with an Integer parameter (review 22b, R22b-3)',
+      documentWith([readQueue, { name: 'decide', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'readQueue', Variable: '{{ readQueue.Depth }}', StringEquals: '{{ Port }}' }] } }], {
+        parameters: { ...roleParameter, QueueUrl: { type: 'String', description: 'Queue.', allowedPattern: '^https://\\S+$' }, Port: { type: 'Integer', description: 'Port.', allowedValues: [5432] } },
+      }),
+      'condition-operand-type',
+      'inputs.Choices[0].StringEquals: StringEquals compares strings, but {{ Port }} is an Integer',
+    ],
+    [
+      'a numeric comparison of a StringList output',
+      documentWith([{ ...readQueue, outputs: [{ Name: 'Depth', Selector: '$.Attributes.ApproximateNumberOfMessages', Type: 'StringList' }] }, { name: 'decide', action: 'aws:branch', inputs: { Choices: [{ NextStep: 'readQueue', Not: { Variable: '{{ readQueue.Depth }}', NumericGreater: 10 } }] } }]),
+      'condition-operand-type',
+      'inputs.Choices[0].Not.Variable: NumericGreater compares numbers, but {{ readQueue.Depth }} is a StringList',
+    ],
     ['a Selector that is not JSONPath', documentWith([{ ...readQueue, outputs: [{ Name: 'Depth', Selector: 'Attributes.Depth', Type: 'String' }] }]), 'invalid-selector', 'is not a JSONPath'],
     ['a Duration that is not ISO 8601', documentWith([{ name: 'wait', action: 'aws:sleep', inputs: { Duration: '5 minutes' } }]), 'invalid-duration', 'not an ISO 8601 duration'],
     ['a document output naming no step output', documentWith([readQueue], { outputs: ['readQueue'] }), 'invalid-output', 'must name a step output'],
