@@ -8,7 +8,8 @@
 // ParamValidator (python3 + botocore, installed with moto).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkWithBotocore, type BotocoreCheck } from '../../../sandbox/rehearsal/botocore-params';
+import { checkWithBotocore, createBotocoreChecker, type BotocoreCheck } from '../../../sandbox/rehearsal/botocore-params';
+import { createSdkCaller } from '../../../sandbox/rehearsal/sdk-caller';
 import { readRunbook, runbookModel, type RunbookModel } from '../../../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
 import { stepRequests, type StepRequest } from '../../support/api-step-requests';
@@ -68,5 +69,20 @@ describe('every API step of the runbook documents, as boto3 (Automation\'s) sees
       { operation: 'DescribeSecurityGroups', invalid: expect.stringContaining("Invalid type for parameter Filters[0].Values[0], value: 5432, type: <class 'int'>, valid types: <class 'str'>") },
       { unknown: expect.stringContaining("route53 has no operation 'ListResourceRecordSet'") },
     ]);
+  });
+
+  it('the rehearsal refuses such a request with boto3\'s words before sending it (the SDK v3 would send MaxItems 2 as it is)', async () => {
+    const botocore = createBotocoreChecker();
+    const aws = createSdkCaller({ region: 'us-east-1', botocore });
+    try {
+      // Refused before any client is built: no endpoint is configured here, and none is needed.
+      await expect(aws.call('route53', 'ListResourceRecordSets', { HostedZoneId: 'Z1', StartRecordName: 'a.example.com', StartRecordType: 'CNAME', MaxItems: 2 })).rejects.toThrow(
+        /^ParamValidationError: boto3, which Automation runs this step with, refuses route53 ListResourceRecordSets before sending it: .*Invalid type for parameter MaxItems, value: 2/,
+      );
+      await expect(botocore.check({ service: 'route53', api: 'list_resource_record_sets', params: { HostedZoneId: 'Z1', MaxItems: '2' } })).resolves.toEqual({ operation: 'ListResourceRecordSets' });
+    } finally {
+      aws.destroy();
+    }
+    await expect(botocore.check({ service: 'route53', api: 'ListResourceRecordSets', params: {} })).rejects.toThrow('the botocore checker is closed');
   });
 });
