@@ -5,7 +5,7 @@
 // reading the alarm it describes fails here, before the emulator's end-to-end cases (test/runbooks) run.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { alarmSpecs } from '../../../shared/config/alarm-specs';
+import { alarmSpecs, type AlarmSpec } from '../../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName } from '../../../shared/config/schema';
 import { readRunbook } from '../../../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
@@ -55,8 +55,23 @@ function rendered(file: string, config: AutomationConfig, environment: Environme
   return renderLoadedRunbook(readRunbook(join(RUNBOOKS, file)), config, environment, WHERE).content as Doc;
 }
 
+/**
+ * A `{{ read.Output }}` the event takes from the alarm its read step described by name (RaiseLambdaMemory's Namespace and
+ * MetricName, review 22b R22b-4): the alarm's own field, as that step's Selector picks it (`$.MetricAlarms[0].<field>`)
+ * from the alarm infra deploys under that name. Anything else as written.
+ */
+function fromReadAlarm(value: unknown, read: (Step & { outputs?: Array<{ Name: string; Selector: string }> }) | undefined, named: AlarmSpec | undefined): unknown {
+  const ref = typeof value === 'string' ? /^\{\{\s*(\w+)\.(\w+)\s*\}\}$/.exec(value) : null;
+  if (!ref || !read || ref[1] !== read.name) return value;
+  const selector = read.outputs?.find((o) => o.Name === ref[2])?.Selector;
+  const metric = named?.metric.kind === 'single' ? named.metric.metric : undefined;
+  if (selector === '$.MetricAlarms[0].Namespace') return metric?.namespace;
+  if (selector === '$.MetricAlarms[0].MetricName') return metric?.metricName;
+  return value;
+}
+
 /** What one document's rebuilt event says the alarm watches, and what its alarm read asked DescribeAlarmsForMetric for. */
-function eventAndRead(doc: Doc, step: Step) {
+function eventAndRead(doc: Doc, step: Step, specs: readonly AlarmSpec[]) {
   const payload = step.inputs?.InputPayload as Payload;
   const metrics = payload.detail?.configuration?.metrics ?? [];
   const readName = /^\{\{\s*(\w+)\.AlarmName\s*\}\}$/.exec(String(payload.detail?.alarmName))?.[1];
@@ -64,15 +79,21 @@ function eventAndRead(doc: Doc, step: Step) {
   const metric = metrics[0]?.metricStat?.metric;
   const dimensions = (list: unknown): Record<string, unknown> =>
     Object.fromEntries(((list as Array<{ Name: string; Value: unknown }> | undefined) ?? []).map((d) => [d.Name, withDefaults(doc, d.Value)]));
+  const alarmNames = ((read?.inputs?.AlarmNames as unknown[] | undefined) ?? []).map((n) => filledWithDefaults(doc, n));
+  const named = read?.inputs?.Api === 'DescribeAlarms' && alarmNames.length === 1 ? specs.find((alarm) => alarm.name === alarmNames[0]) : undefined;
   return {
     series: metrics.length,
     expression: metrics[0]?.expression,
-    event: { namespace: metric?.namespace, name: metric?.name, dimensions: Object.fromEntries(Object.entries(metric?.dimensions ?? {}).map(([k, v]) => [k, withDefaults(doc, v)])) },
+    event: {
+      namespace: fromReadAlarm(metric?.namespace, read, named),
+      name: fromReadAlarm(metric?.name, read, named),
+      dimensions: Object.fromEntries(Object.entries(metric?.dimensions ?? {}).map(([k, v]) => [k, withDefaults(doc, v)])),
+    },
     read: read && {
       action: read.action,
       api: read.inputs?.Api,
       metric: { namespace: read.inputs?.Namespace, name: read.inputs?.MetricName, dimensions: dimensions(read.inputs?.Dimensions) },
-      alarmNames: ((read.inputs?.AlarmNames as unknown[] | undefined) ?? []).map((n) => filledWithDefaults(doc, n)),
+      alarmNames,
     },
     invoked: String(withDefaults(doc, step.inputs?.FunctionName)),
   };
@@ -107,7 +128,7 @@ describe('the SSM documents that rebuild an alarm event send the alarm\'s own me
     );
 
     it.each(cases)('%s: the event names the metric its alarm read asked for, one series, no expression', (_name, environment, doc, step) => {
-      const { series, expression, event, read } = eventAndRead(doc, step);
+      const { series, expression, event, read } = eventAndRead(doc, step, alarmSpecs(config, environment, WHERE.region));
       expect({ series, expression }).toEqual({ series: 1, expression: undefined });
       if (read?.api === 'DescribeAlarms') {
         // Read by name (review 12, R12-1): exactly the alarm infra deploys on the event's metric for this handler, not
@@ -124,7 +145,7 @@ describe('the SSM documents that rebuild an alarm event send the alarm\'s own me
     });
 
     it.each(cases)("%s: that metric is the one the invoked handler's alarm watches (alarmSpecs), dimension for dimension", (_name, environment, doc, step) => {
-      const { event, invoked } = eventAndRead(doc, step);
+      const { event, invoked } = eventAndRead(doc, step, alarmSpecs(config, environment, WHERE.region));
       const watching = alarmSpecs(config, environment, WHERE.region).filter(
         (alarm) =>
           alarm.restoreSignal !== true &&
