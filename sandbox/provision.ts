@@ -136,7 +136,7 @@ function nameTag(resourceType: ResourceType, name: string, environment: Environm
 }
 
 /** A deployment package for the custom runtime: moto stores it and never runs it. */
-export function consumerZip(): Promise<Buffer> {
+function consumerZip(): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const zip = new ZipFile();
     zip.addBuffer(Buffer.from('#!/bin/sh\n# Custom runtime bootstrap for PHP 8.2 (seed: runtime php-8.2).\nexec /opt/bin/php "$LAMBDA_TASK_ROOT/index.php"\n'), 'bootstrap', {

@@ -1,10 +1,8 @@
 // NotificationService-RaiseLambdaMemory rehearsed against the emulator: the document runs the real raise-lambda-memory bundle;
 // a memory named by hand is within the environment's sizes, above the memory now, and set only after a configured approver approves.
-import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { consumerZip, provisionAlarms } from '../../sandbox/provision';
-import { alarmSpecs, metricFilterSpecs } from '../../shared/config/alarm-specs';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { projectConfig } from '../../shared/runbooks/rendered-runbook';
+import { provisionAnotherFunction, type AnotherFunction } from '../integration/support/another-function';
 import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../integration/support/sandbox-account';
 import { alarmOf, decisionOf, expectSucceeded, paramArgs, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
 import { decoyListedFirst } from './support/decoy-alarm';
@@ -169,68 +167,34 @@ describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose AL
   });
 });
 
-// Review 22b, R22b-4 (decision 362): with several functions each has its own out-of-memory metric, OutOfMemoryErrors-<fn>,
+// Review 22b, R22b-4 (decision 364): with several functions each has its own out-of-memory metric, OutOfMemoryErrors-<fn>,
 // and alarm (decision 359). The document reads the metric from the alarm it reads (readAlarm's Namespace and MetricName),
 // so the event it hands the Lambda names the second function's metric, which the Lambda maps to that function. With the
 // metric written as literals (OutOfMemoryErrors, no dimensions) every such run was rejected: production owns 2 functions.
 describe(`${DOCUMENT} in an environment that owns two functions`, () => {
   const SECOND = 'notification-service-sms-consumer';
   let account: SandboxAccount;
-  let second: SandboxAccount;
-  let alarm: string;
+  let second: AnotherFunction;
 
   beforeAll(async () => {
     const functions = ['notification-service-consumer', SECOND];
     account = await provisionAccount('production', { RUNBOOK_CONFIG_JSON: JSON.stringify({ environments: { production: { resources: { functions } } } }) });
     expect(account.topology.consumer.functionName).toBe(functions[0]);
-    // The sandbox provisions the first function; the second as infra and the service would have it: the alarm and the
-    // out-of-memory filter infra's own specs give it (its own metric), its log group and the function, 512 MB like the first.
-    const config = projectConfig(account.env);
-    const specs = alarmSpecs(config, 'production').filter((spec) => spec.handler === 'raise-lambda-memory');
-    expect(specs.map((spec) => (spec.metric.kind === 'single' ? spec.metric.metric.metricName : spec.metric.kind))).toEqual(functions.map((fn) => `OutOfMemoryErrors-${fn}`));
-    const spec = specs.find((candidate) => candidate.name.endsWith(`(${SECOND})`));
-    const filter = metricFilterSpecs(config, 'production').find((candidate) => candidate.functionName === SECOND);
-    if (!spec || !filter) throw new Error(`infra's specs have no out-of-memory alarm or filter for ${SECOND}`);
-    alarm = spec.name;
-    await provisionAlarms(account.cloudWatch, [spec]);
-    const logs = new CloudWatchLogsClient(account.clientConfig);
-    try {
-      await logs.send(new CreateLogGroupCommand({ logGroupName: filter.logGroupName }));
-      await logs.send(
-        new PutMetricFilterCommand({
-          logGroupName: filter.logGroupName,
-          filterName: filter.filterName,
-          filterPattern: filter.pattern,
-          metricTransformations: [{ metricNamespace: filter.namespace, metricName: filter.metricName, metricValue: filter.metricValue, defaultValue: 0, unit: 'Count' }],
-        }),
-      );
-    } finally {
-      logs.destroy();
-    }
-    await account.lambda.send(
-      new CreateFunctionCommand({ FunctionName: SECOND, Runtime: 'provided.al2023', Handler: 'index.php', Role: account.topology.consumer.roleArn, Code: { ZipFile: await consumerZip() }, MemorySize: 512, Timeout: 30 }),
-    );
-    const { consumer, oomMetricFilter } = account.topology;
-    second = {
-      ...account,
-      topology: {
-        ...account.topology,
-        consumer: { ...consumer, functionName: SECOND, logGroupName: filter.logGroupName },
-        oomMetricFilter: { ...oomMetricFilter, name: filter.filterName, logGroupName: filter.logGroupName, namespace: filter.namespace, metricName: filter.metricName },
-      },
-    };
+    // The sandbox provisions the first function; the second with its own alarm and filter from infra's specs (decision 363).
+    second = await provisionAnotherFunction(account, projectConfig(account.env), SECOND);
+    expect(second.oomMetric).toEqual({ namespace: 'NotificationService', metricName: `OutOfMemoryErrors-${SECOND}` });
   });
 
   it('raises the second function from 512 to 768 MB on its own alarm, the event naming its own metric; the first is untouched', async () => {
-    await writeOutOfMemoryLines(second); // its kill, its filter's count, its AWS/Lambda Errors (decisions 217, 253)
-    await account.transition(alarm, 'ALARM');
+    await writeOutOfMemoryLines(second.asConsumer); // its kill, its filter's count, its AWS/Lambda Errors (decisions 217, 253)
+    await account.transition(second.alarmName, 'ALARM');
 
     const run = await rehearseDocument(DOCUMENT, { FunctionName: SECOND }, account.env);
 
     expectSucceeded(run);
-    expect(stepOutputs(run.result, 'readAlarm')).toMatchObject({ AlarmName: alarm, Namespace: 'NotificationService', MetricName: `OutOfMemoryErrors-${SECOND}` });
-    expect(decisionOf(run.result, 'runRaiseLambdaMemory')).toMatchObject({ playbook: 'raise-lambda-memory', outcome: 'applied', alarmName: alarm, before: { memoryMb: 512 }, after: expect.objectContaining({ memoryMb: 768 }) });
-    expect(await memoryMb(second)).toBe(768);
+    expect(stepOutputs(run.result, 'readAlarm')).toMatchObject({ AlarmName: second.alarmName, Namespace: 'NotificationService', MetricName: `OutOfMemoryErrors-${SECOND}` });
+    expect(decisionOf(run.result, 'runRaiseLambdaMemory')).toMatchObject({ playbook: 'raise-lambda-memory', outcome: 'applied', alarmName: second.alarmName, before: { memoryMb: 512 }, after: expect.objectContaining({ memoryMb: 768 }) });
+    expect((await account.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: SECOND }))).MemorySize).toBe(768);
     expect(await memoryMb(account)).toBe(512);
   });
 });
