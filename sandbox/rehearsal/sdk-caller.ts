@@ -2,7 +2,7 @@
 // The endpoint is whatever AWS_ENDPOINT_URL says (the sandbox), exactly as for the handlers.
 // Automation sends these requests with boto3, whose model is botocore's, not the SDK v3's (Route 53's MaxItems is a
 // string there, a number here: review 22b, R22b-1). So each request is first checked by botocore's own validator, and
-// one boto3 would refuse fails the step with boto3's words, nothing sent (decision 366).
+// one boto3 would refuse fails the step with boto3's words, nothing sent (decision 367).
 import { clientConfig } from '../../shared/aws/client-config';
 import { SdkCatalog, sdkCatalog, type SdkClientPackage } from '../../shared/runbooks/sdk-catalog';
 import { createBotocoreChecker, type BotocoreChecker } from './botocore-params';

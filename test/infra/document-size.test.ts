@@ -48,7 +48,7 @@ function measure(synthesized: SynthesizedApp): Measured[] {
 }
 
 // Bytes sent, the largest of the document's stacks (they differ by the region's name only).
-// Decision 366: +6 bytes each, Route 53's MaxItems as text ('2', three steps each), as boto3 takes it.
+// Decision 367: +6 bytes each, Route 53's MaxItems as text ('2', three steps each), as boto3 takes it.
 const EXPECTED_DR_SIZES = { default: { failback: 60_937, failover: 53_239 }, many: { failback: 63_361, failover: 55_663 } };
 
 describe.each<[string, { config?: string }]>([

@@ -167,7 +167,7 @@ describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose AL
   });
 });
 
-// Review 22b, R22b-4 (decision 366): with several functions each has its own out-of-memory metric, OutOfMemoryErrors-<fn>,
+// Review 22b, R22b-4 (decision 367): with several functions each has its own out-of-memory metric, OutOfMemoryErrors-<fn>,
 // and alarm (decision 359). The document reads the metric from the alarm it reads (readAlarm's Namespace and MetricName),
 // so the event it hands the Lambda names the second function's metric, which the Lambda maps to that function. With the
 // metric written as literals (OutOfMemoryErrors, no dimensions) every such run was rejected: production owns 2 functions.

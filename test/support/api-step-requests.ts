@@ -1,5 +1,5 @@
 // The request each aws:executeAwsApi / waitForAwsResourceProperty / assertAwsResourceProperty step of a rendered document
-// hands boto3, its `{{ }}` references replaced by a value of their declared type (decision 366).
+// hands boto3, its `{{ }}` references replaced by a value of their declared type (decision 367).
 //
 // Substitution is the rehearsal's (sandbox/rehearsal/values.ts, resolveValue: a value that is one whole reference takes
 // the referenced value with its type, an Integer stays a number; a reference inside text becomes its text). The value a

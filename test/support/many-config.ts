@@ -1,7 +1,7 @@
 // A configuration with many of what the runbook documents are rendered from: 10 approvers (aws:approve's most), 6 of them
 // roles, whose names go into every approval step and each requester check's choices; a long instance-class ladder (its
 // upgrade pairs are ScaleUpDatabase's choices); Lambda's whole memory range in 64 MB steps (RaiseLambdaMemory's allowed
-// values). The largest documents the infra tests render (document-size, decision 347; botocore-requests, decision 366).
+// values). The largest documents the infra tests render (document-size, decision 347; botocore-requests, decision 367).
 export const MANY_CONFIG = {
   environments: {
     production: {

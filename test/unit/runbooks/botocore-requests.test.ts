@@ -1,5 +1,5 @@
 // Every API step of every runbook document, as deployed, is a request boto3 sends (review 22b, R22b-1/R22b-2; decision
-// 366). Automation's aws:executeAwsApi, aws:waitForAwsResourceProperty and aws:assertAwsResourceProperty call the API
+// 367). Automation's aws:executeAwsApi, aws:waitForAwsResourceProperty and aws:assertAwsResourceProperty call the API
 // through Boto3, which validates the parameters against botocore's model before sending; the rehearsal sends them with
 // the JS SDK v3, whose model differs (Route 53's MaxItems: a string in botocore, a number in the SDK v3), and moto
 // cannot see the difference on the wire. Here each request of the 10 documents, rendered for production with the
