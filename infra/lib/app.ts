@@ -5,6 +5,7 @@ import { loadRuntimeConfig, mergeConfig, parseAutomationConfig } from '../../sha
 import { defaultConfig } from '../../shared/config/defaults';
 import type { AutomationConfig } from '../../shared/config/schema';
 import { refuseOversizedEventPatterns } from './event-pattern-size';
+import { refuseOversizedIamPolicies } from './iam-policy-size';
 import { planDeployment, readContextRecord, type DeploymentContext, type StackPlan } from './deployment-plan';
 import { handlerCatalog, type HandlerSpec } from './handler-catalog';
 import { addNagChecks } from './nag';
@@ -84,6 +85,8 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
   }
   // Review 21a R21-2: a rule over EventBridge's pattern size would fail only at deploy.
   refuseOversizedEventPatterns(app);
+  // Review 22a R22a-1/2/3/8: a role over IAM's policy size quotas would fail only at deploy (decision 368).
+  refuseOversizedIamPolicies(app);
   if (options.nag ?? true) addNagChecks(app);
   return { config, plans, handlers, stacks };
 }

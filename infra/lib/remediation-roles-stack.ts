@@ -2,7 +2,7 @@
 // escalation-timer, verify-change), assumable only by that handler's role in operations; and the automation role of
 // each region, which the runbook documents deployed here run as.
 import { Annotations, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { AccountPrincipal, Policy, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
+import { AccountPrincipal, PolicyStatement, Role, type CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { alarmSpecs, cacheReplicationGroupIds, metricFilterSpecs, roleOfRegion, watchedResources } from '../../shared/config/alarm-specs';
 import { disasterRecoveryScope } from '../../shared/config/dr-scope';
@@ -13,6 +13,7 @@ import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements, type RegionScope } from './iam/scoped-policy';
 import { holdToSessionRegion } from './iam/session-region';
+import { attachFittedPolicies } from './iam/policy-size';
 import { refuseSessionTagsOnRoles } from './iam/session-tag-guard';
 import { PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
@@ -106,7 +107,9 @@ export class RemediationRolesStack extends Stack {
       // One role serves every region's sessions: each statement acts only for a session tagged with, and in, its region
       // (decision 147). The DR region's session reaches nothing of the primary's, though the names are the same.
       const statements = holdToSessionRegion([...grant.statements, ...serving.statements], regions, `${handler.name}'s remediation role`);
-      const policy = new Policy(this, `Remediate-${handler.name}-Actions`, { statements, roles: [role] });
+      // One inline policy while it fits; past that, customer managed policies (IAM's 10,240-character inline aggregate
+      // per role: review 22a R22a-1, decision 368).
+      const policy = attachFittedPolicies(this, `Remediate-${handler.name}-Actions`, role, statements);
       acknowledgeWildcards(policy, [...grant.wildcards, ...serving.wildcards]);
       this.roles.set(handler.name, role);
     }
@@ -197,10 +200,13 @@ export class RemediationRolesStack extends Stack {
       remediationHandlers: [...this.roles.keys()],
       documentNames: runbooksDir ? readRunbookDocuments(runbooksDir).map((d) => d.name).filter((name) => !OPERATIONS_DOCUMENTS.has(name)) : [],
     });
-    const preflightPolicy = new Policy(this, 'Preflight-Reads', {
-      statements: reads.statements.map((st) => new PolicyStatement({ sid: st.Sid, actions: st.Action, resources: st.Resource ?? [] })),
-      roles: [role],
-    });
+    // Grows with every queue, consumer, alarm and region: inline while it fits, else managed policies (R22a-2, decision 368).
+    const preflightPolicy = attachFittedPolicies(
+      this,
+      'Preflight-Reads',
+      role,
+      reads.statements.map((st) => new PolicyStatement({ sid: st.Sid, actions: st.Action, resources: st.Resource ?? [] })),
+    );
     acknowledgeWildcards(preflightPolicy, reads.wildcards);
     return role;
   }

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Annotations, CfnOutput, Stack } from 'aws-cdk-lib';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
@@ -18,6 +18,7 @@ import { scriptCalls } from '../iam/script-actions';
 import { documentTableWriteCondition } from '../iam/document-table-writes';
 import { scopedStatements, type ScopeTargets } from '../iam/scoped-policy';
 import { acknowledgeWildcards } from '../nag';
+import { attachFittedPolicies } from '../iam/policy-size';
 import { functionOfStep, invokedHandlerFunctions } from '../iam/invoked-functions';
 
 export { invokedHandlerFunctions };
@@ -265,7 +266,8 @@ export function addAutomationRole(scope: Construct, props: AutomationRoleProps):
     for (const statement of peerGrant.statements) grant.statements.push(PolicyStatement.fromJson({ ...statement.toStatementJson(), Sid: `Peer${String((statement.toStatementJson() as { Sid?: string }).Sid ?? '')}` }));
     grant.wildcards.push(...peerGrant.wildcards);
   }
-  if (grant.statements.length > 0) new Policy(scope, 'DocumentActions', { statements: grant.statements, roles: [role] });
+  // One inline policy while it fits; past that (about 8 channels), customer managed policies (R22a-3, decision 368).
+  if (grant.statements.length > 0) attachFittedPolicies(scope, 'DocumentActions', role, grant.statements);
   acknowledgeWildcards(scope, grant.wildcards);
   return role;
 }

@@ -29,7 +29,7 @@ export interface DeployedRole {
   name: string;
   arn: string;
   account: string;
-  /** Identity policies: inline and attached AWS::IAM::Policy documents. */
+  /** Identity policies: inline, AWS::IAM::Policy and AWS::IAM::ManagedPolicy documents naming the role. */
   policies: Array<{ name: string; document: PolicyDocument }>;
   trust: PolicyDocument;
 }
@@ -181,8 +181,10 @@ export function deployedRoles(template: CfnTemplate, d: Deployed): DeployedRole[
       document: resolveIntrinsics(p.PolicyDocument, template, d) as PolicyDocument,
     }));
     const attached = Object.entries(template.Resources)
-      .filter(([, p]) => p.Type === 'AWS::IAM::Policy' && asArray(p.Properties?.Roles as Array<{ Ref?: string }>).some((r) => r.Ref === logicalId))
-      .map(([id, p]) => ({ name: String(p.Properties?.PolicyName ?? id), document: resolveIntrinsics(p.Properties?.PolicyDocument, template, d) as PolicyDocument }));
+      // AWS::IAM::Policy is an inline policy (PutRolePolicy); AWS::IAM::ManagedPolicy naming the role is attached to it
+      // (AttachRolePolicy): both are the role's identity policies (decision 368 lays large grants out in the latter).
+      .filter(([, p]) => (p.Type === 'AWS::IAM::Policy' || p.Type === 'AWS::IAM::ManagedPolicy') && asArray(p.Properties?.Roles as Array<{ Ref?: string }>).some((r) => r.Ref === logicalId))
+      .map(([id, p]) => ({ name: String(p.Properties?.PolicyName ?? p.Properties?.ManagedPolicyName ?? id), document: resolveIntrinsics(p.Properties?.PolicyDocument, template, d) as PolicyDocument }));
     return {
       logicalId,
       name,

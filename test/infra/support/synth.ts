@@ -77,11 +77,11 @@ export function functionOf(template: CfnTemplate, functionName: string): { id: s
   return { id, resource, roleId };
 }
 
-/** Every Allow statement that applies to a role: its inline policies and the policies attached to it. */
+/** Every Allow statement that applies to a role: its inline policies and the (inline or managed) policies attached to it. */
 export function statementsOfRole(template: CfnTemplate, roleId: string): Statement[] {
   const role = template.Resources[roleId];
   const inline = asArray(role?.Properties?.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }> | undefined).flatMap((p) => p.PolicyDocument.Statement);
-  const attached = resourcesOfType(template, 'AWS::IAM::Policy')
+  const attached = [...resourcesOfType(template, 'AWS::IAM::Policy'), ...resourcesOfType(template, 'AWS::IAM::ManagedPolicy')]
     .filter(([, p]) => asArray(p.Properties?.Roles as Array<{ Ref?: string }>).some((r) => r.Ref === roleId))
     .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
   return [...inline, ...attached].filter((s) => s.Effect === 'Allow');

@@ -1,0 +1,365 @@
+// Review 22a R22a-1/2/3/8, decision 368: every IAM role the app synthesizes fits IAM's size quotas (inline policies
+// together 10,240 characters, a managed policy 6,144, a trust policy 2,048, 10 managed policies attached; whitespace not
+// counted: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), which moto does not check; in the
+// default configuration, the four-channel fixture, eight channels and three regions, single-account and cross-account
+// (with the preflight role): grants too large for one inline policy are laid out in managed policies holding exactly
+// their statements, and synthesis refuses a role IAM would refuse.
+import { App, Stack } from 'aws-cdk-lib';
+import { ManagedPolicy, Policy, PolicyStatement, Role, ServicePrincipal, type CfnRole } from 'aws-cdk-lib/aws-iam';
+import { measureRolePolicies, oversizedRolePolicies, refuseOversizedIamPolicies, type RolePolicySizes } from '../../infra/lib/iam-policy-size';
+import {
+  attachFittedPolicies,
+  IAM_MANAGED_POLICIES_PER_ROLE,
+  IAM_MANAGED_POLICY_MAX_CHARS,
+  IAM_ROLE_INLINE_MAX_CHARS,
+  IAM_TRUST_POLICY_MAX_CHARS,
+  INLINE_GRANT_BUDGET_CHARS,
+  policyChars,
+} from '../../infra/lib/iam/policy-size';
+import { FOUR_CHANNEL_OVERRIDES } from '../fixtures/four-channel-config';
+import { resolveIntrinsics } from './support/cfn-policies';
+import { resourcesOfType, ROOT_DIR, synthesizeApp, type CfnTemplate } from './support/synth';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every role's figures, per case, committed: set IAM_SIZES_WRITE=1 to rewrite them (and say in the commit why they moved). */
+const FIGURES_FILE = join(ROOT_DIR, 'test', 'infra', 'support', 'iam-policy-sizes.json');
+const WRITE_FIGURES = process.env.IAM_SIZES_WRITE === '1';
+const committed = JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) as Record<string, Record<string, string>>;
+const written: Record<string, Record<string, string>> = {};
+/** "<stack> <role>" -> "inline <n>, managed [<n>, ...], trust <n>". */
+const figuresOf = (sizes: readonly RolePolicySizes[]): Record<string, string> =>
+  Object.fromEntries(
+    sizes
+      .map((r): [string, string] => [`${r.stack} ${r.roleName}`, `inline ${r.inlineChars}, managed [${r.managed.map((m) => m.chars).join(', ')}], trust ${r.trustChars}`])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+
+const WORKLOAD = '222222222222';
+const OPERATIONS = '111111111111';
+const SINGLE = { environment: 'production', account: '123456789012' };
+const CROSS = { environment: 'production', accounts: { production: WORKLOAD }, operationsAccount: OPERATIONS };
+const PREFLIGHT = { preflightPrincipals: ['role/NotificationServicePreflight'] };
+const CHANNELS = ['email', 'sms', 'push', 'webhook', 'inapp', 'slack', 'voice', 'fax'];
+/** n queues and n consumers, named as FOUR_CHANNEL_OVERRIDES names them. */
+const channels = (n: number): Record<string, unknown> => ({
+  resources: {
+    queues: CHANNELS.slice(0, n).map((c) => `notification-service-${c}-queue`),
+    functions: CHANNELS.slice(0, n).map((c) => `notification-service-${c}-consumer`),
+    databases: ['notification-service-db'],
+  },
+  // Decision 364: the recoveries' alarm names need more than one rule past four channels (synthesis says how many).
+  ...(n > 4 ? { alarmRuleBuckets: { 'notification-runbooks-escalate-recoveries': 4, 'notification-runbooks-watch-standby': 2 } } : {}),
+});
+const THREE_REGIONS = { regions: ['us-east-1', 'us-west-2', 'eu-west-1'], regionRoles: { 'us-east-1': 'primary', 'us-west-2': 'dr', 'eu-west-1': 'dr' } };
+const production = (overrides: Record<string, unknown>): { config: string } => ({ config: JSON.stringify({ environments: { production: overrides } }) });
+const FOUR = FOUR_CHANNEL_OVERRIDES.environments.production;
+
+/** The longest values of the pseudo parameters (as infra/lib/iam/policy-size.ts bounds them): the template measured independently. */
+const LONGEST = { partition: 'aws-us-gov', account: '999999999999' };
+const regionOf = (stack: string): string => stack.match(/(us|eu|ap|sa|ca|me|af|il)-[a-z]+-\d$/)?.[0] ?? 'us-east-1';
+/** IAM's measure: the document's characters but whitespace. */
+const iamChars = (document: unknown): number => JSON.stringify(document).replace(/\s/g, '').length;
+
+/** Each role's sizes read from the synthesized template alone (intrinsics resolved by the test support, not by infra). */
+function templateSizes(stack: string, template: CfnTemplate): Map<string, { inline: number; managed: number[]; trust: number }> {
+  const d = { ...LONGEST, region: regionOf(stack) };
+  const sizes = new Map<string, { inline: number; managed: number[]; trust: number }>();
+  const roles = resourcesOfType(template, 'AWS::IAM::Role');
+  for (const [id, role] of roles) {
+    const names = (type: string): unknown[] =>
+      resourcesOfType(template, type)
+        .filter(([, p]) => [p.Properties?.Roles].flat().some((r) => (r as { Ref?: string } | undefined)?.Ref === id))
+        .map(([, p]) => p.Properties?.PolicyDocument);
+    const inline = [...[role.Properties?.Policies ?? []].flat().map((p) => (p as { PolicyDocument: unknown }).PolicyDocument), ...names('AWS::IAM::Policy')];
+    sizes.set(String(role.Properties?.RoleName ?? id), {
+      inline: inline.reduce<number>((n, doc) => n + iamChars(resolveIntrinsics(doc, template, d)), 0),
+      managed: names('AWS::IAM::ManagedPolicy').map((doc) => iamChars(resolveIntrinsics(doc, template, d))),
+      trust: iamChars(resolveIntrinsics(role.Properties?.AssumeRolePolicyDocument, template, d)),
+    });
+  }
+  return sizes;
+}
+
+interface Largest {
+  inline: [number, string[]];
+  managed: [number, string[]];
+  trust: [number, string[]];
+  managedCount: [number, string[]];
+}
+
+function largest(sizes: readonly RolePolicySizes[]): Largest {
+  const top = (f: (r: RolePolicySizes) => number): [number, string[]] => {
+    const max = Math.max(...sizes.map(f));
+    return [max, max === 0 ? [] : [...new Set(sizes.filter((r) => f(r) === max).map((r) => r.roleName))].sort()];
+  };
+  return {
+    inline: top((r) => r.inlineChars),
+    managed: top((r) => Math.max(0, ...r.managed.map((m) => m.chars))),
+    trust: top((r) => r.trustChars),
+    managedCount: top((r) => r.managedCount),
+  };
+}
+
+describe('every IAM role of the app fits IAM\'s size quotas, measured with its tokens at their longest', () => {
+  afterAll(() => {
+    if (WRITE_FIGURES) writeFileSync(FIGURES_FILE, `${JSON.stringify(written, null, 2)}\n`);
+  });
+
+  it.each<[string, Record<string, unknown>, Largest, Record<string, number[]>]>([
+    [
+      'default configuration (production, staging, development; single account)',
+      {},
+      {
+        inline: [5113, ['notification-runbooks-automation-us-east-1']],
+        managed: [0, []],
+        trust: [316, ['notification-runbooks-verify-scheduler-us-east-1', 'notification-runbooks-verify-scheduler-us-west-2']],
+        managedCount: [0, []],
+      },
+      {},
+    ],
+    [
+      'four-channel fixture, single account',
+      { ...SINGLE, ...production(FOUR) },
+      { inline: [7434, ['notification-runbooks-automation-us-east-1']], managed: [0, []], trust: [316, ['notification-runbooks-verify-scheduler-us-east-1', 'notification-runbooks-verify-scheduler-us-west-2']], managedCount: [0, []] },
+      {},
+    ],
+    [
+      // R22a-3: the automation roles were 10,358 / 9,630 inline; the execution role verify-change stays inline (8,373).
+      'eight channels, single account (R22a-3)',
+      { ...SINGLE, ...production(channels(8)) },
+      {
+        inline: [8373, ['notification-runbooks-verify-change-us-west-2']],
+        managed: [6082, ['notification-runbooks-automation-us-east-1']],
+        trust: [316, ['notification-runbooks-verify-scheduler-us-east-1', 'notification-runbooks-verify-scheduler-us-west-2']],
+        managedCount: [2, ['notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2']],
+      },
+      { 'notification-runbooks-automation-us-east-1': [6082, 4404], 'notification-runbooks-automation-us-west-2': [5973, 3743] },
+    ],
+    [
+      'three regions, single account',
+      { ...SINGLE, ...production(THREE_REGIONS) },
+      {
+        inline: [5113, ['notification-runbooks-automation-us-east-1']],
+        managed: [0, []],
+        trust: [316, ['notification-runbooks-verify-scheduler-eu-west-1', 'notification-runbooks-verify-scheduler-us-east-1', 'notification-runbooks-verify-scheduler-us-west-2']],
+        managedCount: [0, []],
+      },
+      {},
+    ],
+    [
+      // The preflight role was 8,756 inline (over the project's 8,192 inline budget, under IAM's 10,240).
+      'default configuration, cross-account, with the preflight role',
+      { ...CROSS, ...production(PREFLIGHT) },
+      {
+        inline: [6524, ['notification-runbooks-remediate-verify-change']],
+        managed: [6055, ['notification-runbooks-preflight']],
+        trust: [1519, ['notification-runbooks-remediate-inspect-security-groups']],
+        managedCount: [2, ['notification-runbooks-preflight']],
+      },
+      { 'notification-runbooks-preflight': [6055, 2900] },
+    ],
+    [
+      // R22a-1: remediate-verify-change was 10,246 inline.
+      'four-channel fixture, cross-account (R22a-1)',
+      { ...CROSS, ...production(FOUR) },
+      {
+        inline: [6726, ['notification-runbooks-remediate-scale-consumers']],
+        managed: [5400, ['notification-runbooks-remediate-verify-change']],
+        trust: [1519, ['notification-runbooks-remediate-inspect-security-groups']],
+        managedCount: [2, ['notification-runbooks-remediate-verify-change']],
+      },
+      { 'notification-runbooks-remediate-verify-change': [5400, 4884] },
+    ],
+    [
+      // R22a-2: the preflight role was 14,885 inline.
+      'four-channel fixture, cross-account, with the preflight role (R22a-2)',
+      { ...CROSS, ...production({ ...FOUR, ...PREFLIGHT }) },
+      {
+        inline: [6726, ['notification-runbooks-remediate-scale-consumers']],
+        managed: [6029, ['notification-runbooks-preflight']],
+        trust: [1519, ['notification-runbooks-remediate-inspect-security-groups']],
+        managedCount: [3, ['notification-runbooks-preflight']],
+      },
+      { 'notification-runbooks-remediate-verify-change': [5400, 4884], 'notification-runbooks-preflight': [6029, 5447, 4084] },
+    ],
+    [
+      // Were 23,045 (preflight), 15,082 (remediate-verify-change), 10,018 (remediate-scale-consumers) inline.
+      'eight channels, cross-account, with the preflight role',
+      { ...CROSS, ...production({ ...channels(8), ...PREFLIGHT }) },
+      {
+        inline: [7982, ['notification-runbooks-remediate-raise-lambda-memory']],
+        managed: [6119, ['notification-runbooks-preflight']],
+        trust: [1519, ['notification-runbooks-remediate-inspect-security-groups']],
+        managedCount: [4, ['notification-runbooks-preflight']],
+      },
+      {
+        'notification-runbooks-remediate-scale-consumers': [4528, 5528],
+        'notification-runbooks-remediate-verify-change': [4712, 5248, 5198],
+        'notification-runbooks-preflight': [6119, 6119, 6017, 6007],
+        'notification-runbooks-automation-us-east-1': [5885, 3890],
+        'notification-runbooks-automation-us-west-2': [5776, 3229],
+      },
+    ],
+  ])('%s', (_what, context, expected, managedLayout) => {
+    const synthesized = synthesizeApp(context, { cfnValidation: false });
+    try {
+      const sizes = measureRolePolicies(synthesized.app);
+      expect(oversizedRolePolicies(sizes)).toEqual([]);
+      if (WRITE_FIGURES) written[_what] = figuresOf(sizes);
+      else expect(figuresOf(sizes)).toEqual(committed[_what]);
+      expect(largest(sizes)).toEqual(expected);
+      expect(Object.fromEntries(sizes.filter((r) => r.managed.length > 0).map((r) => [r.roleName, r.managed.map((m) => m.chars)]))).toEqual(managedLayout);
+      // The measure is conservative: never below the template's own figures, resolved independently.
+      for (const [stack, template] of synthesized.json) {
+        for (const [name, real] of templateSizes(stack, template)) {
+          const measured = sizes.find((r) => r.stack === stack && r.roleName === name);
+          expect({ name, inline: measured?.inlineChars !== undefined && measured.inlineChars >= real.inline, trust: (measured?.trustChars ?? -1) >= real.trust, managed: measured?.managed.length === real.managed.length && real.managed.every((c, i) => c <= (measured.managed[i]?.chars ?? -1)) }).toEqual({ name, inline: true, trust: true, managed: true });
+        }
+      }
+    } finally {
+      synthesized.dispose();
+    }
+  });
+});
+
+describe('synthesis refuses a role IAM would refuse at deploy', () => {
+  it('three regions, cross-account: six remediation roles\' trusts are over IAM\'s default 2,048 (R22a-8), refused with each figure', () => {
+    expect(() => synthesizeApp({ ...CROSS, ...production({ ...THREE_REGIONS, ...PREFLIGHT }) }, { cfnValidation: false })).toThrow(
+      new RegExp(
+        [
+          ['alert-error-rate', 2051],
+          ['check-db-connections', 2091],
+          ['escalation-timer', 2051],
+          ['inspect-security-groups', 2121],
+          ['raise-lambda-memory', 2081],
+          ['scale-up-database', 2061],
+        ]
+          .map(([h, n]) => `IAM role notification-runbooks-remediate-${String(h)} \\(NotificationRunbooksRemediation-production/Remediate-${String(h)}/Resource\\): trust policy ${String(n)} characters, over IAM's default 2048 \\("Role trust policy length"\\)`)
+          .join('; '),
+      ),
+    );
+  });
+
+  /** An app with one role, `plant` adding to it; the guard on. */
+  const planted = (plant: (stack: Stack, role: Role) => void): App => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+    const role = new Role(stack, 'R', { roleName: 'planted', assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    plant(stack, role);
+    refuseOversizedIamPolicies(app);
+    return app;
+  };
+  /** A statement whose policy, alone, is exactly `chars` characters. */
+  const statementOf = (stack: Stack, chars: number, sid = 'Planted'): PolicyStatement => {
+    const of = (pad: number): PolicyStatement => new PolicyStatement({ sid, actions: ['s3:GetObject'], resources: [`arn:aws:s3:::planted/${'x'.repeat(pad)}`] });
+    return of(chars - policyChars(stack, { Version: '2012-10-17', Statement: [of(0).toStatementJson()] }));
+  };
+
+  it.each([
+    ['one inline policy', IAM_ROLE_INLINE_MAX_CHARS, (stack: Stack, role: Role, chars: number) => void new Policy(stack, 'P', { statements: [statementOf(stack, chars)], roles: [role] }), `inline policies ${IAM_ROLE_INLINE_MAX_CHARS + 1} characters together, over IAM's 10240 ("Role policy size")`],
+    [
+      'two inline policies, the limit being their sum',
+      IAM_ROLE_INLINE_MAX_CHARS,
+      (stack: Stack, role: Role, chars: number) => {
+        new Policy(stack, 'P1', { statements: [statementOf(stack, 5000)], roles: [role] });
+        new Policy(stack, 'P2', { statements: [statementOf(stack, chars - 5000)], roles: [role] });
+      },
+      `inline policies ${IAM_ROLE_INLINE_MAX_CHARS + 1} characters together, over IAM's 10240 ("Role policy size")`,
+    ],
+    ['a managed policy', IAM_MANAGED_POLICY_MAX_CHARS, (stack: Stack, role: Role, chars: number) => void new ManagedPolicy(stack, 'M', { statements: [statementOf(stack, chars)], roles: [role] }), `managed policy S/M/Resource ${IAM_MANAGED_POLICY_MAX_CHARS + 1} characters, over IAM's 6144 ("Managed policy size")`],
+    [
+      'managed policies attached',
+      IAM_MANAGED_POLICIES_PER_ROLE,
+      (stack: Stack, role: Role, count: number) => {
+        for (let i = 0; i < count; i++) new ManagedPolicy(stack, `M${i}`, { statements: [statementOf(stack, 200)], roles: [role] });
+      },
+      `${IAM_MANAGED_POLICIES_PER_ROLE + 1} managed policies attached, over IAM's default 10 ("Managed policies attached to an IAM role")`,
+    ],
+    [
+      'the trust policy',
+      IAM_TRUST_POLICY_MAX_CHARS,
+      (stack: Stack, role: Role, chars: number) => {
+        const cfn = role.node.defaultChild as CfnRole;
+        const trust = (pad: number): unknown[] => [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': 'x'.repeat(pad) } } }];
+        const base = policyChars(stack, { Statement: trust(0), Version: '2012-10-17' });
+        cfn.addPropertyOverride('AssumeRolePolicyDocument.Statement', trust(chars - base));
+      },
+      `trust policy ${IAM_TRUST_POLICY_MAX_CHARS + 1} characters, over IAM's default 2048 ("Role trust policy length")`,
+    ],
+  ])('%s: exactly at the limit synthesizes, one over is refused naming the role and the figure', (_what, limit, plant, message) => {
+    expect(() => planted((stack, role) => plant(stack, role, limit)).synth()).not.toThrow();
+    expect(() => planted((stack, role) => plant(stack, role, limit + 1)).synth()).toThrow(`IAM role planted (S/R/Resource): ${message}`);
+  });
+});
+
+describe('a grant too large for one inline policy is laid out in managed policies holding exactly its statements', () => {
+  type Json = { Sid?: string; Action?: unknown; Resource?: unknown; Condition?: unknown; Effect?: unknown };
+  const stackWithRole = (): { app: App; stack: Stack; role: Role } => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+    return { app, stack, role: new Role(stack, 'R', { roleName: 'fitted', assumedBy: new ServicePrincipal('lambda.amazonaws.com') }) };
+  };
+  // 30 statements of 5 queue ARNs each, conditioned, and one of 120 alarm ARNs (about 9,000 characters alone).
+  const grant = (stack: Stack): PolicyStatement[] => [
+    ...Array.from(
+      { length: 30 },
+      (_, i) =>
+        new PolicyStatement({
+          sid: `Queues${i}`,
+          actions: ['sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          resources: Array.from({ length: 5 }, (__, j) => `arn:${stack.partition}:sqs:us-east-1:${stack.account}:queue-${i}-${j}`),
+          conditions: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+        }),
+    ),
+    new PolicyStatement({ sid: 'Alarms', actions: ['cloudwatch:DescribeAlarms'], resources: Array.from({ length: 120 }, (_, i) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:notification-service-alarm-${i}`) }),
+  ];
+  /** Statements merged back by Sid (a part's "PartN" suffix dropped), resources concatenated in order. */
+  const merged = (statements: Json[]): Json[] => {
+    const bySid = new Map<string, Json>();
+    for (const st of statements) {
+      const sid = String(st.Sid).replace(/Part\d+$/, '');
+      const seen = bySid.get(sid);
+      const resources = [st.Resource].flat();
+      if (seen) {
+        expect({ Action: st.Action, Condition: st.Condition, Effect: st.Effect }).toEqual({ Action: seen.Action, Condition: seen.Condition, Effect: seen.Effect });
+        seen.Resource = [...[seen.Resource].flat(), ...resources];
+      } else bySid.set(sid, { ...st, Sid: sid, Resource: resources });
+    }
+    return [...bySid.values()];
+  };
+
+  it('keeps a grant within the inline budget as one inline policy, exactly as before', () => {
+    const { app, stack, role } = stackWithRole();
+    const small = grant(stack).slice(0, 10);
+    attachFittedPolicies(stack, 'Grant', role, small);
+    const template = app.synth().getStackByName('S').template as CfnTemplate;
+    expect(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).toEqual([]);
+    const inline = resourcesOfType(template, 'AWS::IAM::Policy');
+    expect(inline).toHaveLength(1);
+    expect((inline[0]![1].Properties?.PolicyDocument as { Statement: Json[] }).Statement).toEqual(small.map((st) => stack.resolve(st.toStatementJson()) as Json));
+  });
+
+  it('lays a larger one out in managed policies of at most 6,144 characters each, which together hold exactly its statements', () => {
+    const { app, stack, role } = stackWithRole();
+    const statements = grant(stack);
+    expect(policyChars(stack, { Version: '2012-10-17', Statement: statements.map((st) => st.toStatementJson()) })).toBeGreaterThan(INLINE_GRANT_BUDGET_CHARS);
+    attachFittedPolicies(stack, 'Grant', role, statements);
+    refuseOversizedIamPolicies(app);
+    const template = app.synth().getStackByName('S').template as CfnTemplate;
+    expect(resourcesOfType(template, 'AWS::IAM::Policy')).toEqual([]);
+    const managed = resourcesOfType(template, 'AWS::IAM::ManagedPolicy');
+    const d = { partition: 'aws-us-gov', account: '999999999999', region: 'us-east-1' };
+    expect(managed.map(([, p]) => iamChars(resolveIntrinsics(p.Properties?.PolicyDocument, template, d)))).toEqual([5893, 5953, 6092, 5587]);
+    expect(managed.every(([, p]) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: Object.keys(template.Resources).find((id) => template.Resources[id]?.Type === 'AWS::IAM::Role') }]))).toBe(true);
+    const laidOut = managed.flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: Json[] }).Statement);
+    expect(laidOut.filter((st) => String(st.Sid).startsWith('Alarms')).map((st) => st.Sid)).toEqual(['Alarms', 'AlarmsPart2']);
+    expect(merged(laidOut)).toEqual(merged(statements.map((st) => stack.resolve(st.toStatementJson()) as Json)));
+  });
+
+  it(`refuses a grant that would need more than IAM's ${IAM_MANAGED_POLICIES_PER_ROLE} managed policies per role`, () => {
+    const { stack, role } = stackWithRole();
+    const huge = Array.from({ length: 12 }, (_, i) => new PolicyStatement({ sid: `Huge${i}`, actions: ['s3:GetObject'], resources: [`arn:aws:s3:::b/${'x'.repeat(6000)}`] }));
+    expect(() => attachFittedPolicies(stack, 'Grant', role, huge)).toThrow(/S\/Grant: the grant is \d+ characters, which needs 12 managed policies of at most 6144, over IAM's 10 per role/);
+  });
+});
