@@ -164,7 +164,7 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
       'four-channel fixture, cross-account (R22a-1)',
       { ...CROSS, ...production(FOUR) },
       {
-        inline: [6726, ['notification-runbooks-remediate-scale-consumers']],
+        inline: [6756, ['notification-runbooks-automation-us-east-1']],
         managed: [5400, ['notification-runbooks-remediate-verify-change']],
         trust: [1519, ['notification-runbooks-remediate-inspect-security-groups']],
         managedCount: [2, ['notification-runbooks-remediate-verify-change']],
@@ -176,7 +176,7 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
       'four-channel fixture, cross-account, with the preflight role (R22a-2)',
       { ...CROSS, ...production({ ...FOUR, ...PREFLIGHT }) },
       {
-        inline: [6726, ['notification-runbooks-remediate-scale-consumers']],
+        inline: [6756, ['notification-runbooks-automation-us-east-1']],
         managed: [6029, ['notification-runbooks-preflight']],
         trust: [1519, ['notification-runbooks-remediate-inspect-security-groups']],
         managedCount: [3, ['notification-runbooks-preflight']],
@@ -197,8 +197,8 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
         'notification-runbooks-remediate-scale-consumers': [4528, 5528],
         'notification-runbooks-remediate-verify-change': [4712, 5248, 5198],
         'notification-runbooks-preflight': [6119, 6119, 6017, 6007],
-        'notification-runbooks-automation-us-east-1': [5885, 3890],
-        'notification-runbooks-automation-us-west-2': [5776, 3229],
+        'notification-runbooks-automation-us-east-1': [5918, 3890],
+        'notification-runbooks-automation-us-west-2': [5809, 3229],
       },
     ],
   ])('%s', (_what, context, expected, managedLayout) => {
