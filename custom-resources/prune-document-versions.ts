@@ -8,23 +8,10 @@ import { type CleanupProgress, deleteSupersededVersions, documentVersions, newCl
 import { clientConfig } from '../shared/aws/client-config';
 import { withCallDeadline } from '../shared/aws/call-deadline';
 import { stackStatusReader } from '../shared/aws/stack-status';
+import { isCloudFormationResponseUrl, type CustomResourceEvent } from '../shared/aws/cloudformation-response';
 
-/** The CloudFormation custom resource request fields this handler reads (CloudFormation User Guide, "Custom resources"). */
-export interface CustomResourceEvent {
-  RequestType: 'Create' | 'Update' | 'Delete';
-  ResponseURL: string;
-  StackId: string;
-  RequestId: string;
-  LogicalResourceId: string;
-  PhysicalResourceId?: string;
-  /**
-   * The template's properties. On an Update, "the new resource property values"; on the rollback of a failed update
-   * CloudFormation sends another Update whose ResourceProperties are the previous template's and OldResourceProperties
-   * the failed one's (review 15, R15-9; decision 262).
-   */
-  ResourceProperties?: Readonly<Record<string, unknown>>;
-  OldResourceProperties?: Readonly<Record<string, unknown>>;
-}
+export type { CustomResourceEvent } from '../shared/aws/cloudformation-response';
+export { isCloudFormationResponseUrl } from '../shared/aws/cloudformation-response';
 
 /** One id for the life of the resource: an Update never replaces it (so no Delete of an "old" one follows). */
 export const PHYSICAL_RESOURCE_ID = 'superseded-runbook-document-versions';
@@ -45,29 +32,6 @@ export const DOCUMENT_HASHES_ENV = 'DOCUMENT_HASHES';
 export const DEPLOYED_CONTENTS_ENV = 'DEPLOYED_CONTENTS';
 /** The stack's own id (`AWS::StackId`): its status is read when a failure is to be answered (decision 262). */
 export const STACK_ID_ENV = 'STACK_ID';
-
-/**
- * The response goes to the pre-signed S3 URL CloudFormation gives, in its response bucket
- * `cloudformation-custom-resource-response-<region without dashes>` (CloudFormation User Guide, "VPC endpoints": the
- * bucket names) of the function's own region, virtual-hosted (`<bucket>.s3.amazonaws.com`, `.s3-<region>.`,
- * `.s3.<region>.`) or path-style (`s3[.-]<region>.amazonaws.com/<bucket>/`). Anything else is not CloudFormation's (this
- * function can be invoked by whoever may invoke it: another S3 bucket or an API of the same domain would collect the
- * answer; review 15, R15-8), and nothing is sent there.
- */
-export function isCloudFormationResponseUrl(url: string, region: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.protocol !== 'https:' || parsed.port !== '' || parsed.username !== '' || parsed.password !== '' || !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) return false;
-  const bucket = `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
-  const domain = `amazonaws\\.com${region.startsWith('cn-') ? '\\.cn' : ''}`;
-  const s3 = `s3(?:[.-]${region})?`;
-  if (new RegExp(`^${bucket}\\.${s3}\\.${domain}$`).test(parsed.hostname)) return true;
-  return new RegExp(`^${s3}\\.${domain}$`).test(parsed.hostname) && parsed.pathname.startsWith(`/${bucket}/`);
-}
 
 function documentHashes(): Map<string, string> {
   const raw = process.env[DOCUMENT_HASHES_ENV] ?? '';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsForMetricCommand, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCacheClusterCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -751,6 +751,21 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   const elastiCacheFor = (described: RequestDescription): ElastiCacheClient =>
     clientOn('elasticache', (config) => new ElastiCacheClient(config), described);
 
+  /** The log group a PutMetricFilter names, when it does not exist (DescribeLogGroups by prefix, the exact name looked for). */
+  const missingLogGroup = async (body: Buffer, described: RequestDescription): Promise<string | undefined> => {
+    const input = JSON.parse(body.toString('utf8') || '{}') as { logGroupName?: unknown };
+    if (typeof input.logGroupName !== 'string' || input.logGroupName === '') return undefined;
+    const name = input.logGroupName;
+    const logs = clientOn('logs', (config) => new CloudWatchLogsClient(config), described);
+    let nextToken: string | undefined;
+    do {
+      const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name, ...(nextToken ? { nextToken } : {}) }));
+      if ((page.logGroups ?? []).some((g) => g.logGroupName === name)) return undefined;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return name;
+  };
+
   // moto 5.2.1 stores metric filters but never applies them to PutLogEvents: CloudWatch Logs' part is played here for
   // JSON patterns ("{ $.status = 504 }", see metric-filter-pattern.ts): each matching event becomes a datapoint (its
   // metricValue, dimensions read from the event) at the event's timestamp. Text patterns are left alone.
@@ -1356,6 +1371,16 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     ) {
       send(res, await metricDataAnswer(req, body, described));
       return;
+    }
+    // moto 5.2.1's put_metric_filter stores a filter on a log group that does not exist; CloudWatch Logs refuses it with
+    // 400 ResourceNotFoundException "The specified log group does not exist." (review 22a, R22a-5: the DR standby
+    // consumer's group is missing until it first runs, and a stack putting a filter there rolls back).
+    if (described.service === 'logs' && described.operation === 'PutMetricFilter') {
+      const missing = await missingLogGroup(body, described);
+      if (missing) {
+        send(res, faultResponse(described.protocol, { status: 400, code: 'ResourceNotFoundException', message: 'The specified log group does not exist.' }));
+        return;
+      }
     }
     if (described.service === 'logs' && described.operation === 'PutLogEvents') {
       const answer = await forwardBuffered(req, body, described.accountId);

@@ -9,11 +9,12 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSC
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ZipFile } from 'yazl';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ensureLogGroup } from '../shared/aws/ensure-log-group';
 import { alarmSpecs, rowsWatchedIn, type AlarmSpec } from '../shared/config/alarm-specs';
 import { APPROVAL_TOPIC_NAME } from '../shared/config/names';
 import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
@@ -291,10 +292,11 @@ export async function provisionDrAutomation(opts: {
     const drAlarms = drAlarmSpecs(config, environment, standby.drRegion, opts.alsoRows);
     const alarms = await provisionAlarms(cloudWatch, drAlarms);
     if (drAlarms.some((alarm) => alarm.rowId === 'memory-pressure')) {
-      // As infra's WatchedAlarms where memory-pressure is watched: the OOM count's filter on the consumer's log group, which
-      // the service's stack (or Lambda, at the standby's first log) creates; raise-lambda-memory confirms its alarm by it.
+      // As infra's WatchedAlarms where memory-pressure is watched: the OOM count's filter on the consumer's log group, made
+      // sure of first as infra's WatchedLogGroups does (the standby that never ran has none: review 22a, R22a-5);
+      // raise-lambda-memory confirms its alarm by it.
       const filter = spec.oomMetricFilter;
-      await logs.send(new CreateLogGroupCommand({ logGroupName: filter.logGroupName }));
+      await ensureLogGroup(logs, filter.logGroupName);
       await logs.send(
         new PutMetricFilterCommand({
           logGroupName: filter.logGroupName,

@@ -37,7 +37,7 @@ import { handlersForRegion } from './region-handlers';
 import { documentsFor, documentsForRegion, invokedHandlerFunctions, readRunbookDocuments, RunbookDocuments, type RegionDocuments } from './constructs/runbook-documents';
 import { RunbookFunction } from './constructs/runbook-function';
 import { StateTable } from './constructs/state-table';
-import { WatchedAlarms } from './constructs/watched-alarms';
+import { logGroupsBundleZip, WatchedAlarms } from './constructs/watched-alarms';
 import {
   ENVIRONMENT_INFRA,
   executionRoleNameOf,
@@ -158,7 +158,7 @@ export class RunbookStack extends Stack {
     const handlers = handlersForRegion(config, regionRole, props.handlers);
     const alarms = alarmSpecs(config, environment, deployment.region);
     // Single account: the alarms live here. Cross-account: in each workload account, which forwards their events here.
-    if (!crossAccount) new WatchedAlarms(this, 'WatchedAlarms', { config, environment, region: deployment.region });
+    if (!crossAccount) new WatchedAlarms(this, 'WatchedAlarms', { config, environment, region: deployment.region, logGroupsBundleZip: logGroupsBundleZip(props.runbooksDir) });
     const alarmBus = crossAccount ? this.projectBus : EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const sourceAccounts = crossAccount ? [crossAccount.workloadAccount] : undefined;
     if (crossAccount) {

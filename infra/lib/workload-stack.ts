@@ -15,7 +15,7 @@ import { AutomationHealthTopic } from './constructs/automation-health-topic';
 import { DeadLetterQueue } from './constructs/dead-letter-queue';
 import { ProjectKey } from './constructs/project-key';
 import { RunbookDocuments } from './constructs/runbook-documents';
-import { WatchedAlarms } from './constructs/watched-alarms';
+import { logGroupsBundleZip, WatchedAlarms } from './constructs/watched-alarms';
 import { automationRoleNameOf } from '../../shared/config/names';
 import type { HandlerSpec } from './handler-catalog';
 import { forwardingRoleNameOf, forwardingRolePolicy, forwardingRoleTrust, FORWARD_ALARMS_RULE } from './iam/workload-roles';
@@ -45,7 +45,8 @@ export class WorkloadStack extends Stack {
     Tags.of(this).add('Environment', deployment.environment);
     Tags.of(this).add('Component', NAME_PREFIX);
 
-    new WatchedAlarms(this, 'WatchedAlarms', { config, environment: deployment.environment, region: deployment.region });
+    if (!props.runbooksDir) throw new Error('WorkloadStack needs runbooksDir (runbooks/ beside the built dist/): its metric filters\' log groups are made sure of by a built custom resource');
+    new WatchedAlarms(this, 'WatchedAlarms', { config, environment: deployment.environment, region: deployment.region, logGroupsBundleZip: logGroupsBundleZip(props.runbooksDir) });
     // The central bus is the project's bus in the operations account, same region; its policy admits this account.
     const central = EventBus.fromEventBusArn(
       this,

@@ -4,7 +4,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { WatchedAlarms } from '../../infra/lib/constructs/watched-alarms';
+import { join } from 'node:path';
+import { logGroupsBundleZip, WatchedAlarms } from '../../infra/lib/constructs/watched-alarms';
 import { putMetricAlarmInput } from '../../sandbox/provision';
 import { drAlarmSpecs } from '../../sandbox/provision-dr';
 import { httpApiAlarmSpecs, withHttpApi } from '../../sandbox/provision-http-api';
@@ -14,10 +15,13 @@ import { mergeConfig, parseAutomationConfig } from '../../shared/config/load-con
 import { alarmSpecs, rowsWatchedIn } from '../../shared/config/alarm-specs';
 import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName } from '../../shared/config/schema';
 
+/** The built custom resource WatchedAlarms deploys beside the metric filters (npm run build). */
+const BUNDLE = logGroupsBundleZip(join(__dirname, '..', '..', 'runbooks'));
+
 /** The AWS::CloudWatch::Alarm resources infra synthesizes, by alarm name. CloudFormation's properties are PutMetricAlarm's fields. */
 function infraAlarms(config: AutomationConfig, environment: EnvironmentName, region?: string): Map<string, Record<string, unknown>> {
   const stack = new Stack(new App(), 'Alarms');
-  new WatchedAlarms(stack, 'Watched', { config, environment, ...(region ? { region } : {}) });
+  new WatchedAlarms(stack, 'Watched', { config, environment, logGroupsBundleZip: BUNDLE, ...(region ? { region } : {}) });
   const resources = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: Record<string, unknown> }>;
   return new Map(Object.values(resources).map(({ Properties }) => [String(Properties.AlarmName), Properties]));
 }
@@ -116,7 +120,7 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     const functions = ['notification-service-email-consumer', 'notification-service-sms-consumer'];
     const config = parseAutomationConfig(mergeConfig(defaultConfig, { environments: { production: { resources: { functions } } } }));
     const stack = new Stack(new App(), 'Alarms');
-    new WatchedAlarms(stack, 'Watched', { config, environment: 'production' });
+    new WatchedAlarms(stack, 'Watched', { config, environment: 'production', logGroupsBundleZip: BUNDLE });
     const template = Template.fromStack(stack);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: Record<string, unknown> }>)
       .map(({ Properties: p }) => p)

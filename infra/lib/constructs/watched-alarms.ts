@@ -1,16 +1,23 @@
 // The CloudWatch alarms on the service's resources at the seed's thresholds, and the log metric filters behind the OOM alarm.
 import { CfnAlarm, type CfnAlarmProps } from 'aws-cdk-lib/aws-cloudwatch';
 import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { dirname, join } from 'node:path';
 import { Construct } from 'constructs';
 import { alarmSpecs, metricFilterSpecs, type AlarmSpec } from '../../../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName } from '../../../shared/config/schema';
+import { WatchedLogGroups } from './watched-log-groups';
 
 export interface WatchedAlarmsProps {
   config: AutomationConfig;
   environment: EnvironmentName;
   /** The region whose alarms these are (its role picks the rows: shared/config/alarm-specs.ts rowsWatchedIn). */
   region?: string;
+  /** dist/custom-resources/ensure-log-groups/function.zip: the function that makes sure of the filters' log groups. */
+  logGroupsBundleZip: string;
 }
+
+/** The built custom resource beside runbooks/ (npm run build): dist/custom-resources/ensure-log-groups/function.zip. */
+export const logGroupsBundleZip = (runbooksDir: string): string => join(dirname(runbooksDir), 'dist', 'custom-resources', 'ensure-log-groups', 'function.zip');
 
 const dimensions = (values: Record<string, string>): CfnAlarm.DimensionProperty[] => Object.entries(values).map(([name, value]) => ({ name, value }));
 
@@ -70,16 +77,19 @@ export class WatchedAlarms extends Construct {
       perRow.set(spec.rowId, index + 1);
       new CfnAlarm(this, `${spec.rowId}-${index}`, { alarmName: spec.name, ...alarmProperties(spec) });
     }
-    // The OOM count on each watched function's log group (created by Lambda or the service's stack), and the 504 count on
-    // each watched API's JSON access log (its stage logs there: apiAccessLogFormat): metricFilterSpecs, which preflight
-    // compares with what is deployed.
+    // The OOM count on each watched function's log group, and the 504 count on each watched API's JSON access log (its
+    // stage logs there: apiAccessLogFormat): metricFilterSpecs, which preflight compares with what is deployed. Each group
+    // is made sure of first (WatchedLogGroups, review 22a R22a-5): Lambda creates a function's only at its first log line,
+    // and PutMetricFilter on a missing group fails the stack.
     // Construct ids as before (OutOfMemory<i>/Logs<i> per function, Api504<i>/ApiAccessLogs<i> per API): a changed logical id
     // would replace a filter of the same name, and the old one's deletion would delete the new one.
+    const filters = metricFilterSpecs(props.config, props.environment, props.region);
+    const groups = filters.length > 0 ? new WatchedLogGroups(this, 'LogGroups', { logGroupNames: filters.map((f) => f.logGroupName), bundleZip: props.logGroupsBundleZip }) : undefined;
     const perKind = { 'memory-pressure': 0, 'connection-timeout': 0 };
-    for (const filter of metricFilterSpecs(props.config, props.environment, props.region)) {
+    for (const filter of filters) {
       const index = perKind[filter.rowId]++;
       const [id, logsId] = filter.rowId === 'memory-pressure' ? [`OutOfMemory${index}`, `Logs${index}`] : [`Api504${index}`, `ApiAccessLogs${index}`];
-      new MetricFilter(this, id, {
+      const metricFilter = new MetricFilter(this, id, {
         logGroup: LogGroup.fromLogGroupName(this, logsId, filter.logGroupName),
         filterName: filter.filterName,
         filterPattern: FilterPattern.literal(filter.pattern),
@@ -88,6 +98,7 @@ export class WatchedAlarms extends Construct {
         metricValue: filter.metricValue,
         ...(filter.dimensions ? { dimensions: filter.dimensions } : {}),
       });
+      if (groups) metricFilter.node.addDependency(groups.of(filter.logGroupName));
     }
   }
 

@@ -11,7 +11,8 @@
 // there, plus the region's alarms and alarm rules the sandbox has not created (the diagnose-only rows').
 import { APIGatewayClient, CreateRestApiCommand, GetRestApisCommand } from '@aws-sdk/client-api-gateway';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { ensureWatchedLogGroup, LOG_GROUP_NAME_PROPERTY, LOG_GROUP_NAMES_ENV } from '../../../custom-resources/ensure-log-groups';
 import { DescribeRuleCommand, EventBridgeClient, PutPermissionCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
@@ -131,17 +132,45 @@ export interface DeployOptions {
 }
 
 /**
- * infra WatchedAlarms' metric filters (metricFilterSpecs) that do not exist yet, as infra writes them (value 1, the
- * 504 count's ApiName dimension), on the service's log groups (created here where the sandbox has not: the service's
- * stack owns them). The sandbox's primary topology already has both.
+ * infra WatchedAlarms' metric filters (metricFilterSpecs) that do not exist yet, as infra deploys them: each log group made
+ * sure of first by the Custom::WatchedLogGroup function's own code (custom-resources/ensure-log-groups.ts, given the
+ * CloudFormation request infra's template sends: CreateLogGroup, "already exists" taken as done; review 22a, R22a-5), then
+ * the filter (value 1, the 504 count's ApiName dimension), which the gap proxy refuses on a missing group as CloudWatch
+ * Logs does. The sandbox's primary topology already has both groups; the DR standby consumer's is missing until it runs.
  */
-export async function deployMetricFilters(clientConfig: SandboxAccount['clientConfig'], expected: PreflightExpectations): Promise<void> {
+export async function deployMetricFilters(clientConfig: SandboxAccount['clientConfig'], expected: Pick<PreflightExpectations, 'metricFilters'>, options: { ensureLogGroups?: boolean } = {}): Promise<void> {
   const logs = new CloudWatchLogsClient(clientConfig);
+  const groups = [...new Set(expected.metricFilters.map((f) => f.logGroupName))];
+  const answers: Array<{ Status?: string; Reason?: string }> = [];
+  const deps = {
+    logs,
+    put: (_url: string, body: string): Promise<number> => {
+      answers.push(JSON.parse(body) as { Status?: string; Reason?: string });
+      return Promise.resolve(200);
+    },
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    env: { [LOG_GROUP_NAMES_ENV]: groups.join(','), AWS_REGION: clientConfig.region },
+  };
   try {
+    // The template's order: every group's custom resource before the filters that DependsOn it.
+    if (options.ensureLogGroups !== false) {
+      for (const [index, logGroupName] of groups.entries()) {
+        await ensureWatchedLogGroup(
+          {
+            RequestType: 'Create',
+            ResponseURL: `https://cloudformation-custom-resource-response-${clientConfig.region.replace(/-/g, '')}.s3.amazonaws.com/sandbox?X-Amz-Signature=0`,
+            StackId: `arn:aws:cloudformation:${clientConfig.region}:000000000000:stack/sandbox/00000000-0000-0000-0000-000000000000`,
+            RequestId: `ensure-${index}`,
+            LogicalResourceId: `WatchedAlarmsLogGroupsGroup${index}`,
+            ResourceProperties: { [LOG_GROUP_NAME_PROPERTY]: logGroupName },
+          },
+          deps,
+        );
+        const answer = answers.at(-1);
+        if (answer?.Status !== 'SUCCESS') throw new Error(`Custom::WatchedLogGroup ${logGroupName}: ${answer?.Status ?? 'no answer'} ${answer?.Reason ?? ''}`);
+      }
+    }
     for (const spec of expected.metricFilters) {
-      await logs.send(new CreateLogGroupCommand({ logGroupName: spec.logGroupName })).catch((error: unknown) => {
-        if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
-      });
       const present = ((await logs.send(new DescribeMetricFiltersCommand({ logGroupName: spec.logGroupName, filterNamePrefix: spec.filterName }))).metricFilters ?? []).some(
         (f) => f.filterName === spec.filterName,
       );
