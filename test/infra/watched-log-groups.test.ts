@@ -26,7 +26,7 @@ export function filtersNotAfterTheirGroup(template: CfnTemplate): string[] {
 
 const logGroupArn = (region: string, account: string, name: string): string => `arn:aws:logs:${region}:${account}:log-group:${name}`;
 
-function checkStack(synthesized: SynthesizedApp, stackName: string, region: string, account: string): void {
+function checkStack(synthesized: SynthesizedApp, stackName: string): void {
   const template = synthesized.json.get(stackName);
   if (!template) throw new Error(`no stack ${stackName}`);
   const filterGroups = [...new Set(resourcesOfType(template, 'AWS::Logs::MetricFilter').map(([, f]) => String(f.Properties?.LogGroupName)))].sort();
@@ -78,7 +78,7 @@ describe('the metric filters\' log groups are made sure of before the filters (r
     afterAll(() => synthesized.dispose());
 
     it.each(['us-east-1', 'us-west-2'])('%s: every AWS::Logs::MetricFilter DependsOn the Custom::WatchedLogGroup of its group', (region) => {
-      checkStack(synthesized, `NotificationRunbooks-production-${region}`, region, ACCOUNT);
+      checkStack(synthesized, `NotificationRunbooks-production-${region}`);
     });
 
     it.each(['us-east-1', 'us-west-2'])('%s: the function\'s role may create exactly the watched groups, in its region, and change none (IAM simulator)', async (region) => {
@@ -118,7 +118,7 @@ describe('the metric filters\' log groups are made sure of before the filters (r
     it.each(['us-east-1', 'us-west-2'])('%s: the filters after their groups, the role creating exactly those', async (region) => {
       const stackName = [...synthesized.json.keys()].find((n) => n.startsWith('NotificationRunbooksWorkload-production') && n.endsWith(region));
       expect(stackName).toBeDefined();
-      checkStack(synthesized, stackName!, region, WORKLOAD);
+      checkStack(synthesized, stackName!);
       const judged = await roleChecks(synthesized, stackName!, { partition: 'aws', region, account: WORKLOAD });
       expect(judged).toEqual({ allowed: [], refused: [], actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'] });
       // The operations account's runbook stacks put no filter (the alarms are the workload's).

@@ -20,6 +20,7 @@ import {
 } from '../support/sdk-calls';
 import { functionOf, grantedActions, resourcesOfType, ROOT_DIR, type SynthesizedApp } from '../support/synth';
 import { CLEANUP_FUNCTION_NAME } from '../../../infra/lib/constructs/document-version-cleanup';
+import { ENSURE_LOG_GROUPS_FUNCTION_NAME } from '../../../infra/lib/constructs/watched-log-groups';
 
 /** Calls the code makes only in a configuration infra grants them with (the function's environment says which). */
 const CONDITIONAL_CALLS: Readonly<Record<string, { unlessEnv: readonly string[]; why: string }>> = {
@@ -158,6 +159,22 @@ export function iamCoverageSuite(app: () => SynthesizedApp): void {
     expect(deploying.length).toBeGreaterThan(0);
     for (const [stackName, template] of deploying) {
       const { roleId } = functionOf(template!, CLEANUP_FUNCTION_NAME);
+      expect({ stackName, missing: ungrantedCalls(calls, grantedActions(template!, roleId)).map((c) => `${c.operation} (${c.via})`) }).toEqual({ stackName, missing: [] });
+    }
+  });
+
+  // Review 22a, R22a-5: the watched log groups' custom resource, scanned the same way.
+  it('grants the watched log groups\' function every API its bundle can call (CreateLogGroup only), in every stack that deploys it', () => {
+    const { metafile, outputPath } = readCustomResourceMetafile(ROOT_DIR, 'ensure-log-groups');
+    const calls = apiCallsOfMetafile(ROOT_DIR, metafile, outputPath);
+    expect(calls.map((c) => c.operation).sort()).toEqual(['logs:CreateLogGroup']);
+    expect(unexplainedCommandModules(metafile, outputPath, calls)).toEqual([]);
+    const deploying = [...app().json].filter(([, template]) =>
+      resourcesOfType(template!, 'AWS::Lambda::Function').some(([, r]) => r.Properties?.FunctionName === ENSURE_LOG_GROUPS_FUNCTION_NAME),
+    );
+    expect(deploying.length).toBeGreaterThan(0);
+    for (const [stackName, template] of deploying) {
+      const { roleId } = functionOf(template!, ENSURE_LOG_GROUPS_FUNCTION_NAME);
       expect({ stackName, missing: ungrantedCalls(calls, grantedActions(template!, roleId)).map((c) => `${c.operation} (${c.via})`) }).toEqual({ stackName, missing: [] });
     }
   });

@@ -1,5 +1,6 @@
 // Suite: the synthesized stacks of every environment: rules to the right handlers, alarms at the seed's thresholds, least privilege.
 import { CLEANUP_FUNCTION_NAME } from '../../../infra/lib/constructs/document-version-cleanup';
+import { ENSURE_LOG_GROUPS_FUNCTION_NAME } from '../../../infra/lib/constructs/watched-log-groups';
 import { Match } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 import { alarmSpecs, OUT_OF_MEMORY_TERMS, roleOfRegion } from '../../../shared/config/alarm-specs';
@@ -60,13 +61,16 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
     });
 
     it('deploys one function per handler in handlers/, named notification-runbooks-<handler>, the standby watch only in the DR region', () => {
-      // Besides the handlers, the custom resource that deletes superseded document versions at deploy (decision 240).
+      // Besides the handlers, the custom resources: the one that deletes superseded document versions at deploy (decision
+      // 240), and the one that makes sure of the metric filters' log groups (review 22a, R22a-5).
       const all = resourcesOfType(template('production', 'us-east-1'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName));
       expect(all.filter((n) => n === CLEANUP_FUNCTION_NAME)).toHaveLength(1);
-      const names = all.filter((n) => n !== CLEANUP_FUNCTION_NAME);
+      expect(all.filter((n) => n === ENSURE_LOG_GROUPS_FUNCTION_NAME)).toHaveLength(1);
+      const customResources = new Set([CLEANUP_FUNCTION_NAME, ENSURE_LOG_GROUPS_FUNCTION_NAME]);
+      const names = all.filter((n) => !customResources.has(n));
       expect(names.sort()).toEqual(synthesized.built.handlers.filter((h) => h.name !== 'watch-standby').map((h) => functionNameOf(h.name)).sort());
       expect(synthesized.built.handlers.map((h) => h.name)).toContain('scale-consumers');
-      const dr = resourcesOfType(template('production', 'us-west-2'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName)).filter((n) => n !== CLEANUP_FUNCTION_NAME);
+      const dr = resourcesOfType(template('production', 'us-west-2'), 'AWS::Lambda::Function').map(([, r]) => String(r.Properties?.FunctionName)).filter((n) => !customResources.has(n));
       // Written out by hand (test/fixtures/deployed-handlers.ts): every handler, the standby watch included.
       expect(dr.sort()).toEqual(DR_REGION_HANDLERS.map(functionNameOf).sort());
     });
