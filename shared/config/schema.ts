@@ -361,7 +361,9 @@ export const environmentSchema = z.strictObject({
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
     queues: z._default(z.array(string.check(nonEmptyLength, z.maxLength(80))), []),
-    functions: z._default(z.array(string.check(nonEmptyLength, z.maxLength(140))), []),
+    // The name only (Lambda: 1-64 letters, digits, - and _): infra builds the OOM filter's log group /aws/lambda/<name>
+    // and its filter name from it, which CloudWatch Logs refuses with an ARN's or an alias's colon (review 22a, R22a-6).
+    functions: z._default(z.array(string.check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be the function's name (1-64 letters, digits, - and _), not its ARN or a qualified name:alias"))), []),
     databases: z._default(z.array(string.check(nonEmptyLength, z.maxLength(63))), []),
   }),
 });
@@ -370,7 +372,8 @@ export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export const escalationTierSchema = z.strictObject({
   level: positiveInt,
   name: nonEmptyString,
-  topicName: string.check(nonEmptyLength, z.maxLength(256)),
+  /** SNS CreateTopic's rule: 1-256 letters, digits, - and _ (review 22a, R22a-6: synth took a space or a dot, SNS refuses them). */
+  topicName: string.check(z.regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic name: 1-256 letters, digits, - and _ (no spaces, dots or colons)')),
   timeoutMinutes: minutesUpToADay,
   /** "aws-support": opens an AWS Support case where the environment enables it. Default "team". */
   kind: z.optional(z.enum(['team', 'aws-support'])),

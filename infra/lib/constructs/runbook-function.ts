@@ -46,7 +46,9 @@ export class RunbookFunction extends Construct {
     const logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${props.functionName}`,
       retention: settings.logRetentionDays,
-      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // RetainExceptOnCreate (review 22a, R22a-7): a fixed name kept on a stack delete, but not left behind by a failed
+      // first deploy's rollback, where it would make every retry fail "already exists".
+      removalPolicy: settings.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
 
     // Its own role, not AWSLambdaBasicExecutionRole: the managed policy lets a function write to every log group.

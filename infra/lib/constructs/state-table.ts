@@ -28,7 +28,11 @@ export class StateTable extends Construct {
       },
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: props.retain,
-      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // RetainExceptOnCreate (review 22a, R22a-7): kept on a stack delete and a replacement (UpdateReplacePolicy Retain),
+      // but deleted when the stack's own CREATE rolls back, so a failed first deploy can be retried under the same name.
+      // Deletion protection still refuses that delete: the rollback then stops (ROLLBACK_FAILED) until someone turns it
+      // off on the new, empty table (decision 370).
+      removalPolicy: props.retain ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
   }
 }

@@ -531,9 +531,9 @@ export function runbookStacksSuite(app: () => SynthesizedApp): void {
       expect(description).toContain(`auto scaling ${env.autoScaling ? 'on' : 'off'}`);
     });
 
-    it('keeps production\'s audit trail (retained, deletion-protected table) and lets development\'s go', () => {
+    it('keeps production\'s audit trail (retained except on its own create\'s rollback, deletion-protected table) and lets development\'s go', () => {
       const table = (environment: string): Record<string, unknown> => resourcesOfType(template(environment, 'us-east-1'), 'AWS::DynamoDB::Table')[0]![1] as Record<string, unknown>;
-      expect(table('production')).toMatchObject({ DeletionPolicy: 'Retain', Properties: expect.objectContaining({ DeletionProtectionEnabled: true }) });
+      expect(table('production')).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain', Properties: expect.objectContaining({ DeletionProtectionEnabled: true }) });
       expect(table('development')).toMatchObject({ DeletionPolicy: 'Delete' });
     });
   });

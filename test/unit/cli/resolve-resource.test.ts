@@ -32,7 +32,7 @@ describe('resolveResource', () => {
   });
 
   it('says a name two resources share is ambiguous, listing both', () => {
-    const env = { ...config.environments.production, resources: { queues: ['orders'], functions: ['arn:aws:lambda:us-east-1:123456789012:function:orders'], databases: [] } };
+    const env = { ...config.environments.production, resources: { queues: ['orders'], functions: ['orders'], databases: [] } };
     expect(resolveResource('orders', recordedResources(env, where))).toEqual({
       kind: 'ambiguous',
       candidates: [

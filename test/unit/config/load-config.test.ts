@@ -96,3 +96,45 @@ describe('environments.<env>.preflightPrincipals (the workload preflight role\'s
     expect(load([principal])).toThrow(/environments\.production\.preflightPrincipals/);
   });
 });
+
+describe('names infra builds AWS names from (review 22a, R22a-6)', () => {
+  const refusal = (overrides: unknown): string => {
+    try {
+      loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+  const functions = (names: string[]) => ({ environments: { production: { resources: { functions: names } } } });
+  const tier = (topicName: string) => ({
+    escalationPath: [{ level: 1, name: 'on-call', topicName, timeoutMinutes: 15 }],
+  });
+
+  it.each([['notification-service-consumer'], ['a'], ['A_b-9'], ['x'.repeat(64)]])('takes the function name %s', (name) => {
+    expect(refusal(functions([name]))).toBe('accepted');
+  });
+
+  it.each([
+    ['its ARN', 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer'],
+    ['a qualified name (alias)', 'notification-service-consumer:live'],
+    ['65 characters', 'x'.repeat(65)],
+    ['a space', 'notification service'],
+    ['nothing', ''],
+  ])('refuses a function given by %s, saying it is the name, not the ARN or alias', (_what, name) => {
+    const message = refusal(functions([name]));
+    expect(message).toContain('environments.production.resources.functions');
+    expect(message).toContain("must be the function's name (1-64 letters, digits, - and _), not its ARN or a qualified name:alias");
+  });
+
+  it.each([['notification-escalation-l1'], ['Tier_2'], ['t'.repeat(256)]])('takes the topic name %s', (topicName) => {
+    expect(refusal(tier(topicName))).toBe('accepted');
+  });
+
+  it.each([['notification.escalation l1'], ['with.dot'], ['colon:x'], ['t'.repeat(257)], ['']])('refuses the topic name %j, naming the field and the rule', (topicName) => {
+    const message = refusal(tier(topicName));
+    expect(message).toContain('escalationPath');
+    expect(message).toContain('must be an SNS topic name: 1-256 letters, digits, - and _ (no spaces, dots or colons)');
+  });
+});
