@@ -48,19 +48,21 @@ describe('loadRuntimeConfig', () => {
   });
 });
 
+/** The message a configuration is refused with (ConfigurationError), or 'accepted'. */
+function refusedWith(overrides: unknown): string {
+  try {
+    loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  return 'accepted';
+}
+
 // The shared leaf schemas (decision 106 builds each once and shares it between fields): each bound, per field that uses
 // it, accepted at the edge and refused just past it, naming the field.
 describe('bounds of the shared leaf schemas, per field', () => {
   const prod = (fields: Record<string, unknown>) => ({ environments: { production: fields } });
-  const refusedWith = (overrides: unknown): string => {
-    try {
-      loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigurationError);
-      return (error as Error).message;
-    }
-    return 'accepted';
-  };
 
   it.each<[string, unknown, unknown, string]>([
     ['the account id (12 digits)', prod({ accountId: '123456789012' }), prod({ accountId: '1234567890' }), 'environments.production.accountId'],
@@ -98,22 +100,13 @@ describe('environments.<env>.preflightPrincipals (the workload preflight role\'s
 });
 
 describe('names infra builds AWS names from (review 22a, R22a-6)', () => {
-  const refusal = (overrides: unknown): string => {
-    try {
-      loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) });
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigurationError);
-      return (error as Error).message;
-    }
-    return 'accepted';
-  };
   const functions = (names: string[]) => ({ environments: { production: { resources: { functions: names } } } });
   const tier = (topicName: string) => ({
     escalationPath: [{ level: 1, name: 'on-call', topicName, timeoutMinutes: 15 }],
   });
 
   it.each([['notification-service-consumer'], ['a'], ['A_b-9'], ['x'.repeat(64)]])('takes the function name %s', (name) => {
-    expect(refusal(functions([name]))).toBe('accepted');
+    expect(refusedWith(functions([name]))).toBe('accepted');
   });
 
   it.each([
@@ -123,17 +116,17 @@ describe('names infra builds AWS names from (review 22a, R22a-6)', () => {
     ['a space', 'notification service'],
     ['nothing', ''],
   ])('refuses a function given by %s, saying it is the name, not the ARN or alias', (_what, name) => {
-    const message = refusal(functions([name]));
+    const message = refusedWith(functions([name]));
     expect(message).toContain('environments.production.resources.functions');
     expect(message).toContain("must be the function's name (1-64 letters, digits, - and _), not its ARN or a qualified name:alias");
   });
 
   it.each([['notification-escalation-l1'], ['Tier_2'], ['t'.repeat(256)]])('takes the topic name %s', (topicName) => {
-    expect(refusal(tier(topicName))).toBe('accepted');
+    expect(refusedWith(tier(topicName))).toBe('accepted');
   });
 
   it.each([['notification.escalation l1'], ['with.dot'], ['colon:x'], ['t'.repeat(257)], ['']])('refuses the topic name %j, naming the field and the rule', (topicName) => {
-    const message = refusal(tier(topicName));
+    const message = refusedWith(tier(topicName));
     expect(message).toContain('escalationPath');
     expect(message).toContain('must be an SNS topic name: 1-256 letters, digits, - and _ (no spaces, dots or colons)');
   });
