@@ -6,6 +6,7 @@ import { defaultConfig } from '../../shared/config/defaults';
 import type { AutomationConfig } from '../../shared/config/schema';
 import { refuseOversizedEventPatterns } from './event-pattern-size';
 import { refuseOversizedIamPolicies } from './iam-policy-size';
+import { refuseOversizedLambdaEnvironments } from './lambda-environment-size';
 import { planDeployment, readContextRecord, type DeploymentContext, type StackPlan } from './deployment-plan';
 import { handlerCatalog, type HandlerSpec } from './handler-catalog';
 import { addNagChecks } from './nag';
@@ -40,6 +41,9 @@ function contextString(app: App, key: string): string | undefined {
 export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookApp {
   const overridesJson = contextString(app, 'config');
   const config = parseAutomationConfig(mergeConfig(defaultConfig, overridesJson ? (JSON.parse(overridesJson) as unknown) : {}));
+  // The overrides reach every handler as RUNBOOK_CONFIG_JSON, inside Lambda's 4 KB for all of a function's variables:
+  // compacted, so a pretty-printed file costs no more than its content (review 22a R22a-4: 4,686 -> 4,006 bytes).
+  const handlersOverridesJson = overridesJson ? JSON.stringify(JSON.parse(overridesJson)) : undefined;
   const operations = contextString(app, 'operationsAccount');
   const context: DeploymentContext = {
     ...(contextString(app, 'environment') ? { environment: contextString(app, 'environment') } : {}),
@@ -65,7 +69,7 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
           ...common,
           handlers,
           runbooksDir: join(options.rootDir, 'runbooks'),
-          ...(overridesJson ? { configOverridesJson: overridesJson } : {}),
+          ...(handlersOverridesJson ? { configOverridesJson: handlersOverridesJson } : {}),
         }),
       );
     } else if (plan.kind === 'workload') {
@@ -87,6 +91,8 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
   refuseOversizedEventPatterns(app);
   // Review 22a R22a-1/2/3/8: a role over IAM's policy size quotas would fail only at deploy (decision 368).
   refuseOversizedIamPolicies(app);
+  // Review 22a R22a-4: a function's variables over Lambda's 4 KB would fail only at deploy (decision 371).
+  refuseOversizedLambdaEnvironments(app);
   if (options.nag ?? true) addNagChecks(app);
   return { config, plans, handlers, stacks };
 }
