@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { loadRuntimeConfig, mergeConfig, parseAutomationConfig } from '../../shared/config/load-config';
 import { defaultConfig } from '../../shared/config/defaults';
-import type { AutomationConfig } from '../../shared/config/schema';
+import { overridesForEnvironment } from '../../shared/config/overrides-for-environment';
+import type { AutomationConfig, EnvironmentName } from '../../shared/config/schema';
 import { refuseOversizedEventPatterns } from './event-pattern-size';
 import { refuseOversizedIamPolicies } from './iam-policy-size';
 import { refuseOversizedLambdaEnvironments } from './lambda-environment-size';
@@ -40,10 +41,18 @@ function contextString(app: App, key: string): string | undefined {
 /** Reads the context, validates the configuration exactly as a handler would, and adds every planned stack to `app`. */
 export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookApp {
   const overridesJson = contextString(app, 'config');
-  const config = parseAutomationConfig(mergeConfig(defaultConfig, overridesJson ? (JSON.parse(overridesJson) as unknown) : {}));
-  // The overrides reach every handler as RUNBOOK_CONFIG_JSON, inside Lambda's 4 KB for all of a function's variables:
-  // compacted, so a pretty-printed file costs no more than its content (review 22a R22a-4: 4,686 -> 4,006 bytes).
-  const handlersOverridesJson = overridesJson ? JSON.stringify(JSON.parse(overridesJson)) : undefined;
+  const overrides: unknown = overridesJson ? JSON.parse(overridesJson) : undefined;
+  // The whole document, every environment's section, whichever environment is deployed (decision 108).
+  const config = parseAutomationConfig(mergeConfig(defaultConfig, overrides ?? {}));
+  // The overrides reach a stack's handlers as RUNBOOK_CONFIG_JSON, inside Lambda's 4 KB for all of a function's
+  // variables: compacted, so a pretty-printed file costs no more than its content (review 22a R22a-4: 4,686 -> 4,006
+  // bytes), and of `environments` only the stack's own section, the one its handlers read (overridesForEnvironment).
+  // Nothing left (another environment's overrides only): no variable, the defaults, as without overrides.
+  const handlersOverridesJson = (environment: EnvironmentName): string | undefined => {
+    if (overrides === undefined) return undefined;
+    const narrowed = JSON.stringify(overridesForEnvironment(overrides, environment));
+    return narrowed === '{}' ? undefined : narrowed;
+  };
   const operations = contextString(app, 'operationsAccount');
   const context: DeploymentContext = {
     ...(contextString(app, 'environment') ? { environment: contextString(app, 'environment') } : {}),
@@ -58,18 +67,20 @@ export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookAp
 
   const stacks = new Map<string, RunbookStack | WorkloadStack | RemediationRolesStack>();
   for (const plan of plans) {
-    // Each environment's handlers must accept their region: the same check they make at start.
+    // Each environment's handlers must accept their region: the check they make at start, here on the whole overrides
+    // (their own narrowed ones give the same RuntimeConfig: test/infra/handler-config-parity.test.ts).
     loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: plan.environment, AWS_REGION: plan.region, ...(overridesJson ? { RUNBOOK_CONFIG_JSON: overridesJson } : {}) });
     const env = { region: plan.region, ...(plan.account ? { account: plan.account } : {}) };
     const common = { env, deployment: plan, config, stackName: plan.stackName };
     if (plan.kind === 'runbooks') {
+      const configOverridesJson = handlersOverridesJson(plan.environment);
       stacks.set(
         plan.stackName,
         new RunbookStack(app, plan.stackName, {
           ...common,
           handlers,
           runbooksDir: join(options.rootDir, 'runbooks'),
-          ...(handlersOverridesJson ? { configOverridesJson: handlersOverridesJson } : {}),
+          ...(configOverridesJson ? { configOverridesJson } : {}),
         }),
       );
     } else if (plan.kind === 'workload') {

@@ -10,7 +10,8 @@ import { ENVIRONMENTS, type AutomationConfig, type EnvironmentName } from '../..
  *   account            the account of the selected environment (with environment=...)
  *   operationsAccount  cross-account mode: the central operations account that runs the handlers (one id, or
  *                      {"production":"...",...} per environment); each environment's account is then its workload account
- *   config             JSON overrides of the automation configuration (as RUNBOOK_CONFIG_JSON; the handlers get the same)
+ *   config             JSON overrides of the automation configuration (as RUNBOOK_CONFIG_JSON; each stack's handlers get
+ *                      them with only their own environment's section: shared/config/overrides-for-environment.ts)
  */
 export interface DeploymentContext {
   environment?: string;

@@ -40,7 +40,7 @@ class LambdaEnvironmentSizeGuard implements IAspect {
     throw new Error(
       `Lambda function ${node.node.path} (${String(node.functionName ?? 'unnamed')}) has environment variables of ${bytes} bytes, over Lambda's ` +
         `${LAMBDA_ENVIRONMENT_MAX_BYTES} ("Function environment variables", in aggregate; the deploy would fail): shorten the configuration ` +
-        'overrides given as the `config` context (they reach every handler as RUNBOOK_CONFIG_JSON, compacted) or move defaults into shared/config',
+        'overrides given as the `config` context (they reach every handler as RUNBOOK_CONFIG_JSON, compacted, with only its own environment\'s section) or move defaults into shared/config',
     );
   }
 }

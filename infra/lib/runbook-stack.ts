@@ -81,7 +81,10 @@ export function regionDocuments(config: AutomationConfig, environment: Environme
 export interface RunbookStackProps extends StackProps {
   deployment: StackPlan;
   config: AutomationConfig;
-  /** RUNBOOK_CONFIG_JSON for the handlers when the app was given overrides: they read the configuration infra used. */
+  /**
+   * RUNBOOK_CONFIG_JSON for the handlers when the app was given overrides for them: the overrides infra validated, of
+   * `environments` only this stack's environment's section (shared/config/overrides-for-environment.ts), compacted.
+   */
   configOverridesJson?: string;
   handlers: readonly HandlerSpec[];
   runbooksDir: string;

@@ -1,9 +1,10 @@
 // Review 22a R22a-4, decision 371: Lambda refuses a function whose environment variables pass 4 KB in aggregate (the
 // variables as one JSON object); the handlers' configuration overrides travel in RUNBOOK_CONFIG_JSON. Synthesis refuses
-// such a function, and the overrides reach the handlers compacted.
+// such a function, and the overrides reach the handlers compacted, with only their own environment's section (372).
 import { App, Stack } from 'aws-cdk-lib';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LAMBDA_ENVIRONMENT_MAX_BYTES, lambdaEnvironmentBytes, refuseOversizedLambdaEnvironments } from '../../infra/lib/lambda-environment-size';
+import { THREE_ENVIRONMENT_OVERRIDES } from '../fixtures/three-environment-config';
 import { resourcesOfType, synthesizeApp, type CfnTemplate } from './support/synth';
 
 const PRODUCTION = { environment: 'production', account: '123456789012' };
@@ -76,12 +77,57 @@ describe("Lambda's 4 KB for a function's environment variables, held at synthesi
     }
   });
 
-  it('refuses the app when the overrides push the handlers over 4 KB (another environment\'s text travels too)', () => {
-    // Staging's 50 queues are not deployed by a production synth, but RUNBOOK_CONFIG_JSON carries the whole override.
+  it('gives a stack\'s handlers only their own environment\'s overrides: 50 long staging queue names no longer refuse a production synth', () => {
+    // Refused at decision 371: production's functions carried staging's text.
     const queues = Array.from({ length: 50 }, (_, i) => `notification-service-staging-queue-${String(i).padStart(2, '0')}-${'q'.repeat(40)}`);
     const overrides = { environments: { staging: { resources: { queues, functions: [], databases: [] } } } };
-    expect(() => synthesizeApp({ ...PRODUCTION, config: JSON.stringify(overrides) }, { cfnValidation: false })).toThrow(
-      /Lambda function NotificationRunbooks-production-us-east-1\/.* has environment variables of \d+ bytes, over Lambda's 4096/,
-    );
+    const synthesized = synthesizeApp({ ...PRODUCTION, config: JSON.stringify(overrides) }, { cfnValidation: false });
+    try {
+      const functions = synthesized.app.node.findAll().filter((c): c is CfnFunction => c instanceof CfnFunction);
+      // Nothing of the overrides is production's: its handlers are given none, and measure as with no overrides at all.
+      expect([...synthesized.json.values()].flatMap((t) => variablesOf(t)).filter(([, v]) => v.RUNBOOK_CONFIG_JSON !== undefined)).toEqual([]);
+      expect({ functions: functions.length, largest: Math.max(...functions.map(lambdaEnvironmentBytes)) }).toEqual({ functions: FIGURES.functions, largest: FIGURES.largest });
+    } finally {
+      synthesized.dispose();
+    }
+  });
+
+  it('still refuses an environment\'s own overrides over 4 KB, in that environment\'s synth only', () => {
+    // 50 approval emails (the schema's most): 4,497 bytes of overrides, over Lambda's 4 KB by themselves.
+    const emails = Array.from({ length: 50 }, (_, i) => `notification-service-runbook-approver-${String(i).padStart(2, '0')}@operations.notification-service.example.com`);
+    const approvers = { runbookApprovers: { principals: ['role/NotificationServiceRunbookApprover'], minRequiredApprovals: 1, emails } };
+    expect(Buffer.byteLength(JSON.stringify({ environments: { production: approvers } }))).toBe(4497);
+    const refusedIn = (environment: string) => new RegExp(`Lambda function NotificationRunbooks-${environment}-us-east-1/.* has environment variables of \\d+ bytes, over Lambda's 4096`);
+    expect(() => synthesizeApp({ ...PRODUCTION, config: JSON.stringify({ environments: { production: approvers } }) }, { cfnValidation: false })).toThrow(refusedIn('production'));
+    // The same section as staging's: production's handlers do not carry it, staging's do.
+    const stagingOnly = JSON.stringify({ environments: { staging: approvers } });
+    synthesizeApp({ ...PRODUCTION, config: stagingOnly }, { cfnValidation: false }).dispose();
+    expect(() => synthesizeApp({ environment: 'staging', account: '123456789012', config: stagingOnly }, { cfnValidation: false })).toThrow(refusedIn('staging'));
+  });
+
+  it('a three-environment override (review 22a\'s shape): refused whole at decision 371, each stack\'s largest function now well within 4 KB', () => {
+    const whole = JSON.stringify(THREE_ENVIRONMENT_OVERRIDES);
+    // A string's bytes inside the variables' JSON object: quoted, its own quotes escaped.
+    const quoted = (text: string): number => Buffer.byteLength(JSON.stringify(text));
+    const synthesized = synthesizeApp({ config: whole }, { cfnValidation: false });
+    try {
+      const figures = synthesized.built.plans.filter((p) => p.kind === 'runbooks').map((plan) => {
+        const functions = synthesized.app.node.findAll().filter((c): c is CfnFunction => c instanceof CfnFunction && Stack.of(c).stackName === plan.stackName);
+        const largest = functions.reduce((a, b) => (lambdaEnvironmentBytes(b) > lambdaEnvironmentBytes(a) ? b : a));
+        const given = (Stack.of(largest).resolve(largest.environment) as { variables: Record<string, string> }).variables.RUNBOOK_CONFIG_JSON ?? '';
+        const bytes = lambdaEnvironmentBytes(largest);
+        // The same function given the whole overrides, as at decision 371 (measured then on main's code: the same figures).
+        return { stack: plan.stackName, config: Buffer.byteLength(given), largest: bytes, wholeLargest: bytes - quoted(given) + quoted(whole) };
+      });
+      expect(Buffer.byteLength(whole)).toBe(3731);
+      expect(figures).toEqual([
+        { stack: 'NotificationRunbooks-production-us-east-1', config: 1675, largest: 2455, wholeLargest: 4609 },
+        { stack: 'NotificationRunbooks-production-us-west-2', config: 1675, largest: 2455, wholeLargest: 4609 },
+        { stack: 'NotificationRunbooks-staging-us-east-1', config: 1423, largest: 2186, wholeLargest: 4606 },
+        { stack: 'NotificationRunbooks-development-us-east-1', config: 1053, largest: 1811, wholeLargest: 4611 },
+      ]);
+    } finally {
+      synthesized.dispose();
+    }
   });
 });
