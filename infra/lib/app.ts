@@ -41,15 +41,15 @@ function contextString(app: App, key: string): string | undefined {
 /** Reads the context, validates the configuration exactly as a handler would, and adds every planned stack to `app`. */
 export function buildRunbookApp(app: App, options: RunbookAppOptions): RunbookApp {
   const overridesJson = contextString(app, 'config');
-  const overrides: unknown = overridesJson ? JSON.parse(overridesJson) : undefined;
+  const overrides: unknown = overridesJson ? JSON.parse(overridesJson) : {};
   // The whole document, every environment's section, whichever environment is deployed (decision 108).
-  const config = parseAutomationConfig(mergeConfig(defaultConfig, overrides ?? {}));
+  const config = parseAutomationConfig(mergeConfig(defaultConfig, overrides));
   // The overrides reach a stack's handlers as RUNBOOK_CONFIG_JSON, inside Lambda's 4 KB for all of a function's
   // variables: compacted, so a pretty-printed file costs no more than its content (review 22a R22a-4: 4,686 -> 4,006
   // bytes), and of `environments` only the stack's own section, the one its handlers read (overridesForEnvironment).
   // Nothing left (another environment's overrides only): no variable, the defaults, as without overrides.
   const handlersOverridesJson = (environment: EnvironmentName): string | undefined => {
-    if (overrides === undefined) return undefined;
+    if (!overridesJson) return undefined;
     const narrowed = JSON.stringify(overridesForEnvironment(overrides, environment));
     return narrowed === '{}' ? undefined : narrowed;
   };
