@@ -1,14 +1,20 @@
-// `runbook invoke <handler> --event FILE`: runs a built handler bundle locally as Lambda would and prints its decision.
+// `runbook invoke <handler> --event FILE | --alarm NAME`: runs a built handler bundle locally as Lambda would and prints its decision.
 import { readFileSync } from 'node:fs';
+import { loadRuntimeConfig } from '../shared/config/load-config';
 import { OWN_ACCOUNT_ENV } from '../shared/config/names';
+import { InvalidInputError } from '../shared/errors';
 import { environmentNameSchema } from '../shared/config/schema';
 import { PLAYBOOK_HANDLERS, SERVICE_HANDLERS } from '../shared/playbooks/registry';
 import { BundleNotBuiltError, invokeBundle } from '../sandbox/invoke-bundle';
+import { eventForAlarm } from './alarm-state-event';
 import { EXIT } from './exit-codes';
 import { readTargetAccount, UNVERIFIED_FLAG, type TargetAccountCheck } from './target-account';
 
 export interface InvokeOptions {
-  event: string;
+  /** The event file (- for standard input); or */
+  event?: string;
+  /** the alarm whose current state CloudWatch would send (DescribeAlarms; cli/alarm-state-event.ts). Exactly one of the two. */
+  alarm?: string;
   environment?: string;
   dryRun?: boolean;
   logs?: boolean;
@@ -53,19 +59,25 @@ export async function invokeCommand(handlerName: string, options: InvokeOptions)
     console.error(`runbook invoke: no handler named "${handlerName}"; the handlers are: ${HANDLER_NAMES.join(', ')}`);
     return EXIT.usage;
   }
-  let raw: string;
-  try {
-    raw = options.event === '-' ? readFileSync(0, 'utf8') : readFileSync(options.event, 'utf8');
-  } catch (error) {
-    console.error(`runbook invoke: cannot read event file ${options.event}: ${(error as Error).message}`);
+  if (!options.event === !options.alarm) {
+    console.error('runbook invoke: give exactly one of --event FILE or --alarm NAME');
     return EXIT.usage;
   }
   let event: unknown;
-  try {
-    event = JSON.parse(raw);
-  } catch {
-    // Passed on as text: the handler's parser rejects it with the reason, exactly as Lambda would see it.
-    event = raw;
+  if (options.event !== undefined) {
+    let raw: string;
+    try {
+      raw = options.event === '-' ? readFileSync(0, 'utf8') : readFileSync(options.event, 'utf8');
+    } catch (error) {
+      console.error(`runbook invoke: cannot read event file ${options.event}: ${(error as Error).message}`);
+      return EXIT.usage;
+    }
+    try {
+      event = JSON.parse(raw);
+    } catch {
+      // Passed on as text: the handler's parser rejects it with the reason, exactly as Lambda would see it.
+      event = raw;
+    }
   }
   // The shell's own RUNBOOK_ENVIRONMENT (with RUNBOOK_ACCOUNT_ID) speaks for that environment only, not for -e's.
   const shellEnvironment = process.env.RUNBOOK_ENVIRONMENT || undefined;
@@ -81,6 +93,7 @@ export async function invokeCommand(handlerName: string, options: InvokeOptions)
     return EXIT.usage;
   }
   try {
+    if (options.alarm !== undefined) event = await eventForAlarm(options.alarm, loadRuntimeConfig(process.env), 'invoke');
     // A dry run changes nothing and needs no check; anything else may change the account under this environment's policy.
     if (!isTrue(process.env.DRY_RUN)) {
       const check = await (options.checkAccount ?? readTargetAccount)(environment.data, shellEnvironment);
@@ -105,6 +118,12 @@ export async function invokeCommand(handlerName: string, options: InvokeOptions)
       return EXIT.unavailable;
     }
     const e = error as Error;
+    if (e instanceof InvalidInputError) {
+      // An alarm name the account does not have: the environment's alarms listed, nothing invoked.
+      console.error(`runbook invoke: ${e.message}`);
+      for (const d of e.details) console.error(`  ${d}`);
+      return EXIT.rejected;
+    }
     if (e.name === 'ConfigurationError') {
       console.error(`runbook invoke: ${e.message}`);
       return EXIT.usage;

@@ -1,9 +1,5 @@
 // `runbook plan --event FILE | --alarm NAME`: what the automation would do now — a preview that claims, changes and records nothing.
 import { readFileSync } from 'node:fs';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { clientConfig } from '../shared/aws/client-config';
-import { alarmSpecs } from '../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../shared/config/load-config';
 import { InvalidInputError } from '../shared/errors';
 import { parseAlarmEvent } from '../shared/events/alarm-event';
@@ -12,11 +8,10 @@ import { buildPipeline } from '../shared/pipeline/create-alarm-handler';
 import { previewPlaybook } from '../shared/pipeline/run-playbook';
 import type { Decision } from '../shared/pipeline/types';
 import { playbooks } from '../shared/playbooks/registry';
-import { buildAlarmStateChangeEvent } from '../sandbox/alarm-evaluator';
+import { eventForAlarm } from './alarm-state-event';
 import { EXIT } from './exit-codes';
 import { renderDecision } from './render';
 import { readTargetAccount } from './target-account';
-import { stateChangedAt } from '../shared/aws/alarm-state-reader';
 
 export interface PlanOptions {
   event?: string;
@@ -29,28 +24,6 @@ export interface PlanOptions {
 }
 
 type AnyPlaybook = (typeof playbooks)[keyof typeof playbooks];
-
-/** The event CloudWatch would send for the alarm's current state; an unknown name lists the environment's alarms. */
-async function eventForAlarm(alarmName: string, runtime: ReturnType<typeof loadRuntimeConfig>): Promise<unknown> {
-  const { region } = runtime;
-  const cloudWatch = new CloudWatchClient(clientConfig({ region }));
-  const described = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm'] }));
-  const alarm = described.MetricAlarms?.[0];
-  if (!alarm) {
-    const names = alarmSpecs(runtime.config, runtime.environment, region).map((a) => a.name);
-    throw new InvalidInputError(`no metric alarm named "${alarmName}" in ${region}; ${runtime.environment}'s alarms there (runbook list shows them too):`, names);
-  }
-  const identity = await new STSClient(clientConfig({ region })).send(new GetCallerIdentityCommand({}));
-  // The state change's own time: StateUpdatedTimestamp also moves with an EvaluationState-only update (decision 154).
-  const timestamp = stateChangedAt(alarm) ?? new Date();
-  return buildAlarmStateChangeEvent({
-    alarm,
-    account: identity.Account ?? alarm.AlarmArn?.split(':')[4] ?? '',
-    region,
-    previous: { value: 'OK', reason: 'unknown (reconstructed by runbook plan)', timestamp },
-    current: { value: alarm.StateValue ?? 'INSUFFICIENT_DATA', reason: alarm.StateReason ?? '', reasonData: alarm.StateReasonData ?? '{}', timestamp },
-  });
-}
 
 /** The playbook whose alarm this is: the one named, or the first that accepts the event's target. */
 function choosePlaybook(event: unknown, handler: string | undefined, runtime: ReturnType<typeof loadRuntimeConfig>): AnyPlaybook {
@@ -98,7 +71,7 @@ export async function planCommand(options: PlanOptions): Promise<number> {
         event = raw;
       }
     } else {
-      event = await eventForAlarm(options.alarm ?? '', runtime);
+      event = await eventForAlarm(options.alarm ?? '', runtime, 'plan');
     }
     const playbook = choosePlaybook(event, options.handler, runtime);
     const pipeline = buildPipeline({ playbook: playbook as Parameters<typeof buildPipeline>[0]['playbook'], changes: changeStep });

@@ -78,7 +78,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .command('invoke')
       .description('run a built handler bundle locally as Lambda would, against whatever AWS_ENDPOINT_URL (or your AWS profile) says; prints the decision as JSON')
       .argument('<handler>', 'handler name, e.g. scale-consumers')
-      .requiredOption('--event <file>', 'the EventBridge event (JSON file, or - for standard input)')
+      .option('--event <file>', 'the EventBridge event (JSON file, or - for standard input)')
+      .option('--alarm <name>', "the alarm's current state as CloudWatch would send it (runbook list names the alarms); instead of --event")
       .addOption(environmentOption())
       .option('--dry-run', 'plan and report, never apply')
       .option('--unverified-account', "apply although nothing states which account the environment is in (a stated account that differs is refused anyway)")
@@ -92,13 +93,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
           'runbook sandbox prints them; they speak for that environment only). Another account is refused; none stated is refused',
           'unless --unverified-account. Nothing is invoked when refused.',
           'Exit codes: 0 decided (applied, dry-run, skipped or escalated), 2 event rejected, or the account not verified as the',
-          "environment's (nothing invoked), 1 AWS failure (retryable), 64 usage (an unknown handler, an unreadable event file), 69 bundle not built.",
+          "environment's (nothing invoked), or no such alarm (the environment's alarms listed), 1 AWS failure (retryable), 64 usage",
+          '(an unknown handler, an unreadable event file, both or neither of --event and --alarm), 69 bundle not built.',
         ].join('\n'),
       ),
-    'runbook invoke scale-consumers --event alarm.json -e production',
+    'runbook invoke scale-consumers --alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" -e production',
     'writes',
   )
-    .action(async (handler: string, opts: { event: string; environment?: string; dryRun?: boolean; unverifiedAccount?: boolean; logs?: boolean } & AwsTargetFlags) => {
+    .action(async (handler: string, opts: { event?: string; alarm?: string; environment?: string; dryRun?: boolean; unverifiedAccount?: boolean; logs?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => invokeCommand(handler, opts)));
     });
 
@@ -280,7 +282,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('start an SSM Automation runbook (StartAutomationExecution) and follow it step by step until it ends: progress, outputs, failures; answers an approval step. On the sandbox (AWS_ENDPOINT_URL on 127.0.0.1) it is rehearsed instead')
       .argument('<document>', 'the Automation document name, e.g. NotificationService-ScaleConsumers (runbook list shows them)')
       .option('-p, --param <name=value>', 'a document parameter (repeat for each; repeat a StringList parameter for each value)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-      .option('--approve', 'approve its aws:approve step (you must be one of its approvers)')
+      .option('--approve', "approve its aws:approve step yourself: only for a document whose approvers include you and do not exclude its requester (the project's gated documents refuse an approval by whoever started them, decision 202: there the approver answers the printed send-automation-signal command)")
       .option('--reject', 'reject its aws:approve step')
       .option('--comment <text>', 'the comment sent with --approve / --reject')
       .addOption(environmentOption())
@@ -297,7 +299,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
           '',
           'Examples:',
           '  runbook exec NotificationService-ScaleConsumers --param QueueName=notification-service-queue',
-          '  runbook exec NotificationService-ScaleUpDatabase -p DBInstanceIdentifier=notification-service-db -p TargetInstanceClass=db.r6g.2xlarge --approve',
+          '  runbook exec NotificationService-ScaleUpDatabase -p DBInstanceIdentifier=notification-service-db -p TargetInstanceClass=db.r6g.2xlarge',
+          '    (a gated change: the requester does not approve it, the document refuses that (decision 202). At the prompt press',
+          "    Enter to leave it to another approver; exec prints the aws ssm send-automation-signal command that one runs.)",
           '',
           'Against AWS the document deployed in the account runs with that account\'s own approvers and gates; -e changes nothing',
           "there. On the sandbox the rehearsal checks the account as rehearse does (see runbook rehearse --help).",

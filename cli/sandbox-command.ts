@@ -1,6 +1,6 @@
 // `runbook sandbox`: starts the emulator, provisions the topology, prints AWS_ENDPOINT_URL, routes alarm events to the handler bundles and
 // decisions to the escalation path, and fires due escalation timers, until stopped.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -18,6 +18,7 @@ import { createSchedulerDriver } from '../sandbox/scheduler-driver';
 import { startSandbox } from '../sandbox/session';
 import { describeResult } from './demo/scenarios/escalation';
 import { EXIT } from './exit-codes';
+import { sandboxExportLines } from './sandbox-exports';
 
 export interface SandboxOptions {
   environment: EnvironmentName;
@@ -41,9 +42,12 @@ export async function sandboxCommand(options: SandboxOptions): Promise<number> {
   const logFile = join(options.logDir, 'sandbox-handler-logs.jsonl');
   const { topology } = session;
   // RUNBOOK_ACCOUNT_ID with RUNBOOK_ENVIRONMENT: the pair that lets `invoke` and `rehearse` verify the account is the environment's.
-  for (const name of ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'RUNBOOK_ENVIRONMENT', 'RUNBOOK_ACCOUNT_ID']) {
-    console.log(`${name}=${session.env[name] ?? ''}`);
-  }
+  // Printed as `export` lines and written to <log dir>/env, so that pasting them or `source .sandbox/env` reaches the CLI.
+  const exports = sandboxExportLines(session.env);
+  const envFile = join(options.logDir, 'env');
+  writeFileSync(envFile, `${exports.join('\n')}\n`, { mode: 0o600 });
+  for (const line of exports) console.log(line);
+  console.log(`# the same lines are in ${envFile}: source it in another shell`);
   console.log(`# account ${topology.accountId}, ${topology.region}, environment ${topology.environment}`);
   console.log(`# queue ${topology.queue.url}`);
   console.log(`# alarms: ${topology.alarms.map((a) => a.name).join(' | ')}`);

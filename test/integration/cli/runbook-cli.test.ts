@@ -1,6 +1,6 @@
 // The runbook command as a person runs it: a real process, against the emulator.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
@@ -21,6 +21,31 @@ describe('runbook invoke', () => {
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'applied', playbook: 'scale-consumers' });
     const mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
+    expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(100);
+  });
+
+  it('takes the alarm by name, as the README example does (review 23a R23a-3): its current state, as CloudWatch would send it', async () => {
+    const account = await provisionAccount('production');
+    await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
+    const alarmName = queueAlarmName(account.topology);
+    await account.transition(alarmName, 'ALARM');
+
+    const unknown = await runCli(['invoke', 'scale-consumers', '--alarm', 'NotificationService Queue Depth > 1000 (no-such-queue)'], account.env);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('runbook invoke: no metric alarm named "NotificationService Queue Depth > 1000 (no-such-queue)"');
+    expect(unknown.stderr).toContain(`  ${alarmName}\n`);
+    const both = await runCli(['invoke', 'scale-consumers', '--alarm', alarmName, '--event', '-'], account.env);
+    expect(both.status).toBe(64);
+    expect(both.stderr).toContain('give exactly one of --event FILE or --alarm NAME');
+    let mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
+    expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(50);
+
+    const { status, stdout, stderr } = await runCli(['invoke', 'scale-consumers', '--alarm', alarmName], account.env);
+    expect(stderr).toContain("runbook invoke: applying under production's policy");
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'applied', playbook: 'scale-consumers' });
+    mapping = await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }));
     expect(mapping.ScalingConfig?.MaximumConcurrency).toBe(100);
   });
 
@@ -151,7 +176,8 @@ describe('runbook plan and history', () => {
 
 describe('runbook sandbox', () => {
   it('prints AWS_ENDPOINT_URL, stays in the foreground, and leaves no emulator behind on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [bin, 'sandbox', '--log-dir', mkdtempSync(join(tmpdir(), 'runbook-'))], {
+    const logDir = mkdtempSync(join(tmpdir(), 'runbook-'));
+    const child = spawn(process.execPath, [bin, 'sandbox', '--log-dir', logDir], {
       cwd: root,
       env: { ...process.env, AWS_ENDPOINT_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -166,7 +192,7 @@ describe('runbook sandbox', () => {
       }, 240_000);
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
-        const match = /^AWS_ENDPOINT_URL=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+        const match = /^export AWS_ENDPOINT_URL='(http:\/\/127\.0\.0\.1:\d+)'$/m.exec(out);
         if (match?.[1] && out.includes('Ctrl-C')) {
           clearTimeout(timer);
           resolve(match[1]);
@@ -175,6 +201,11 @@ describe('runbook sandbox', () => {
     });
     const answered = await fetch(`${endpoint}/moto-api/`).then((r) => r.status).catch(() => 0);
     expect(answered).toBeGreaterThan(0);
+    // Review 23a R23a-17: the lines a shell can source, also in <log dir>/env, with the region the aws CLI v1 reads.
+    const envFile = readFileSync(join(logDir, 'env'), 'utf8');
+    expect(envFile).toContain(`export AWS_ENDPOINT_URL='${endpoint}'\n`);
+    expect(envFile).toMatch(/^export AWS_DEFAULT_REGION='us-east-1'$/m);
+    expect(out).toContain(envFile);
     const exitCode = await new Promise<number | null>((resolve) => {
       child.on('exit', (code) => resolve(code));
       child.kill('SIGINT');

@@ -75,4 +75,34 @@ describe('runbook CLI rough edges', () => {
     for (const scenario of scenarios) expect(help).toContain(`  ${scenario.name.padEnd(20)} ${scenario.title}`);
     expect(scenarios.map((sc) => sc.name)).toEqual(expect.arrayContaining(['queue-backup', 'escalation', 'dr-standby']));
   });
+
+  // Review 23a R23a-10 and R23a-3: the examples on call copies must be ones that can work.
+  const helpOf = (verb: string): string => {
+    const command = buildProgram(() => undefined).commands.find((c) => c.name() === verb);
+    let help = '';
+    command?.configureOutput({ writeOut: (text) => (help += text), writeErr: () => undefined });
+    command?.outputHelp();
+    return help;
+  };
+
+  it("exec --help never shows the requester approving a gated project document (decision 202 refuses it)", () => {
+    const help = helpOf('exec');
+    const examples = help.split('\n').filter((line) => line.trimStart().startsWith('runbook exec NotificationService-'));
+    expect(examples).toEqual([
+      '  runbook exec NotificationService-ScaleConsumers --param QueueName=notification-service-queue',
+      '  runbook exec NotificationService-ScaleUpDatabase -p DBInstanceIdentifier=notification-service-db -p TargetInstanceClass=db.r6g.2xlarge',
+      // withAwsTargetOptions' own example lines (the profile's, the region's)
+      expect.stringContaining('runbook exec NotificationService-ScaleConsumers -p QueueName=notification-service-queue'),
+      '  runbook exec NotificationService-ScaleConsumers -p QueueName=notification-service-queue --region us-west-2',
+    ]);
+    expect(examples.join('\n')).not.toContain('--approve');
+    expect(help).toContain('the requester does not approve it, the document refuses that (decision 202)');
+  });
+
+  it('invoke --help takes the alarm by name, the example the README gives', () => {
+    const help = helpOf('invoke');
+    expect(help).toContain('--alarm <name>');
+    expect(help).toContain('runbook invoke scale-consumers --alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" -e production');
+    expect(help).not.toContain('--event alarm.json');
+  });
 });
