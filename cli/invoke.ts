@@ -42,6 +42,11 @@ function refusal(check: TargetAccountCheck, environment: string, unverifiedAccou
     console.error(`runbook invoke: refused, nothing invoked or changed: ${check.text}`);
     return EXIT.rejected;
   }
+  if (check.kind === 'unanswered') {
+    console.error(`runbook invoke: nothing invoked or changed: ${check.text}.`);
+    console.error('  Retry when STS answers: check AWS_ENDPOINT_URL, the network, and your credentials (--profile / AWS_PROFILE).');
+    return EXIT.failure;
+  }
   if (unverifiedAccount) {
     console.error(`runbook invoke: WARNING: applying under ${environment}'s policy UNVERIFIED (${UNVERIFIED_FLAG}): ${check.text}`);
     return undefined;
@@ -101,7 +106,7 @@ export async function invokeCommand(handlerName: string, options: InvokeOptions)
       if (refused !== undefined) return refused;
       // Cross-account mode: the handler's "own account" (an event there is acted on with these credentials, no role
       // assumed) is where STS says the credentials are, not a shell variable or the sandbox's fixed ARN hint.
-      if (check.kind !== 'mismatch' && check.ownAccount) process.env[OWN_ACCOUNT_ENV] = check.ownAccount;
+      if ((check.kind === 'verified' || check.kind === 'unverified') && check.ownAccount) process.env[OWN_ACCOUNT_ENV] = check.ownAccount;
     }
     const decision = (await invokeBundle(handlerName, event, (chunk) => {
       if (options.logs) process.stderr.write(chunk);

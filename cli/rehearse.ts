@@ -302,6 +302,10 @@ async function rehearseTo(document: string, options: RehearseOptions, out: Rehea
         out.error(`${me}: ${error.message}`);
         return EXIT.usage;
       }
+      if (check.kind === 'unanswered') {
+        out.error(`${me}: nothing run: ${check.text}.`);
+        return EXIT.failure;
+      }
       if (check.kind === 'mismatch' || (check.kind === 'unverified' && !options.unverifiedAccount)) {
         out.error(`${me}: refused, nothing run: ${check.text}.`);
         if (check.kind === 'unverified') {

@@ -42,7 +42,9 @@ export interface TargetAccountInput {
 export type TargetAccountCheck =
   | { kind: 'verified'; account: string; text: string; ownAccount?: string }
   | { kind: 'mismatch'; text: string }
-  | { kind: 'unverified'; text: string; ownAccount?: string };
+  | { kind: 'unverified'; text: string; ownAccount?: string }
+  /** STS did not answer (network, endpoint, credentials): nothing can be verified, and nothing should run (review 23a R23a-9). */
+  | { kind: 'unanswered'; text: string };
 
 /** Pure: whether the run would act in the account stated for the environment, and the sentence that says so. */
 export function checkTargetAccount(input: TargetAccountInput): TargetAccountCheck {
@@ -60,6 +62,11 @@ export function checkTargetAccount(input: TargetAccountInput): TargetAccountChec
         `in cross-account mode (${REMEDIATION_ROLE_ENV} is set) an event of account ${input.ownAccount} would be acted on with your own credentials, in account ${caller}, no remediation role assumed; ` +
         `unset ${OWN_ACCOUNT_ENV} (or set it to ${caller}, the operations account) and check --profile / AWS_PROFILE`,
     };
+  }
+  // STS silent: the run's own AWS calls would go the same way. Said first, whatever the configuration states, and never
+  // answered with --unverified-account, which is for an account nobody stated, not for credentials or an endpoint that fail.
+  if (caller === undefined && input.callerError !== undefined) {
+    return { kind: 'unanswered', text: `STS GetCallerIdentity did not answer (${input.callerError}), so no account can be verified as ${env}'s` };
   }
   const own = input.crossAccount && caller !== undefined ? { ownAccount: caller } : {};
   const stated = input.stated && input.stated.environment === env ? input.stated : undefined;
@@ -153,7 +160,8 @@ export async function readTargetAccount(environment: EnvironmentName, shellEnvir
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     if (identity.Account) input.callerAccount = identity.Account;
   } catch (error) {
-    input.callerError = `${(error as Error).name}: ${(error as Error).message}`;
+    const endpoint = env.AWS_ENDPOINT_URL ? ` at ${env.AWS_ENDPOINT_URL}` : '';
+    input.callerError = `${(error as Error).name}: ${(error as Error).message}${endpoint}`;
   } finally {
     sts.destroy();
   }

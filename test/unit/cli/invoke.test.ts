@@ -48,6 +48,17 @@ describe('runbook invoke', () => {
     expect(said()).not.toMatch(/no built bundle/);
   });
 
+  it('stops with the AWS failure code when STS does not answer, never offering --unverified-account, even given it (review 23a R23a-9)', async () => {
+    const unanswered: TargetAccountCheck = { kind: 'unanswered', text: 'STS GetCallerIdentity did not answer (TimeoutError: connect ECONNREFUSED 127.0.0.1:1 at http://127.0.0.1:1), so no account can be verified as staging\'s' };
+    for (const unverifiedAccount of [false, true]) {
+      errors.mockClear();
+      await expect(invokeCommand('scale-up-database', { event, environment: 'staging', checkAccount: answer(unanswered), unverifiedAccount })).resolves.toBe(1);
+      expect(said()).toContain('runbook invoke: nothing invoked or changed: STS GetCallerIdentity did not answer (TimeoutError: connect ECONNREFUSED 127.0.0.1:1 at http://127.0.0.1:1)');
+      expect(said()).toContain('Retry when STS answers: check AWS_ENDPOINT_URL, the network, and your credentials');
+      expect(said()).not.toMatch(/--unverified-account|RUNBOOK_ACCOUNT_ID|no built bundle/);
+    }
+  });
+
   it('refuses an account nothing ties to the environment unless --unverified-account, and says so when it goes on', async () => {
     const unverified: TargetAccountCheck = { kind: 'unverified', text: 'nothing states which account staging is in' };
     await expect(invokeCommand('scale-up-database', { event, environment: 'staging', checkAccount: answer(unverified) })).resolves.toBe(2);

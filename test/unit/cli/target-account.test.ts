@@ -39,7 +39,14 @@ describe('checkTargetAccount', () => {
       /environments\.production\.accountId/,
     ],
     ['nothing stated at all', { environment: 'production', crossAccount: false, callerAccount: PROD }, 'unverified', /no environments\.production\.accountId in the configuration\), so account 111111111111 cannot be verified/],
-    ['STS did not answer', { environment: 'production', configured: PROD, crossAccount: false, callerError: 'CredentialsProviderError: no creds' }, 'unverified', /STS GetCallerIdentity did not answer \(CredentialsProviderError/],
+    // Review 23a R23a-9: STS silent is its own refusal, never one --unverified-account answers; said before what is stated.
+    ['STS did not answer', { environment: 'production', configured: PROD, crossAccount: false, callerError: 'CredentialsProviderError: no creds' }, 'unanswered', /^STS GetCallerIdentity did not answer \(CredentialsProviderError: no creds\), so no account can be verified as production's$/],
+    [
+      'STS did not answer, nothing stated either',
+      { environment: 'production', crossAccount: false, callerError: 'TimeoutError: connect ECONNREFUSED 127.0.0.1:1 at http://127.0.0.1:1' },
+      'unanswered',
+      /did not answer \(TimeoutError: connect ECONNREFUSED 127\.0\.0\.1:1 at http:\/\/127\.0\.0\.1:1\)/,
+    ],
     // Review 10b F1: cross-account mode was "verified" without STS. A leftover staging shell (REMEDIATION_ROLE_NAME,
     // RUNBOOK_WORKLOAD_ACCOUNT_ID and RUNBOOK_ACCOUNT_ID all staging's) with production's credentials: the handler takes
     // staging's events for its own account and changes production with production's credentials. Refused.
@@ -64,7 +71,7 @@ describe('checkTargetAccount', () => {
     [
       'cross-account, STS silent: not verified (it was, without asking)',
       { environment: 'production', configured: PROD, crossAccount: true, callerError: 'CredentialsProviderError: no creds' },
-      'unverified',
+      'unanswered',
       /STS GetCallerIdentity did not answer/,
     ],
     [
