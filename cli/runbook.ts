@@ -10,6 +10,7 @@ import { scenarios } from './demo/scenarios';
 import { execCommand } from './exec';
 import { EXIT } from './exit-codes';
 import { historyCommand } from './history';
+import { killSwitchCommand } from './kill-switch';
 import { incidentsCommand } from './incidents';
 import { invokeCommand } from './invoke';
 import { lintCommand } from './lint';
@@ -203,6 +204,32 @@ export function buildProgram(setExit: (code: number) => void): Command {
   )
     .action(async (opts: { environment?: string; json?: boolean } & AwsTargetFlags) => {
       setExit(await targeted(opts, () => incidentsCommand(opts)));
+    });
+
+  withAwsTargetOptions(
+    program
+      .command('kill-switch')
+      .description("the kill switch that stops every automated change (escalations still page): status, engage (writes \"stop\") or release (writes \"off\"), then reads each region's switch back as the handlers read it")
+      .argument('<action>', 'status, engage or release')
+      .addOption(environmentOption())
+      .option('--all-regions', "every region of the environment (each keeps its own switch), not only the run's region")
+      .option('--unverified-account', "release although nothing states which account the environment is in (engaging is never refused)")
+      .option('--json', 'machine-readable output')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Stop all automation now:  runbook kill-switch engage -e production --all-regions',
+          'Exit codes: 0 every region read back as asked (status: read), 1 a region not written or not read back as asked',
+          "(the others are still set and listed) or AWS failed, 2 release refused: the account not verified as the environment's,",
+          '64 usage.',
+        ].join('\n'),
+      ),
+    'runbook kill-switch status -e production',
+    'writes',
+  )
+    .action(async (action: string, opts: { environment?: string; allRegions?: boolean; unverifiedAccount?: boolean; json?: boolean } & AwsTargetFlags) => {
+      setExit(await targeted(opts, () => killSwitchCommand(action, opts)));
     });
 
   withAwsTargetOptions(

@@ -113,9 +113,9 @@ describe("resolveConfigRegion (the SDK's own region chain)", () => {
 });
 
 describe('the runbook command', () => {
-  const AWS_VERBS = ['invoke', 'plan', 'history', 'ack', 'incidents', 'prepare-rollback', 'rehearse', 'exec', 'preflight'];
+  const AWS_VERBS = ['invoke', 'plan', 'history', 'ack', 'incidents', 'kill-switch', 'prepare-rollback', 'rehearse', 'exec', 'preflight'];
   const LOCAL_VERBS = ['sandbox', 'demo', 'report', 'list', 'lint'];
-  const WRITING_VERBS = ['invoke', 'ack', 'prepare-rollback', 'rehearse', 'exec'];
+  const WRITING_VERBS = ['invoke', 'ack', 'kill-switch', 'prepare-rollback', 'rehearse', 'exec'];
 
   it.each(AWS_VERBS)('%s takes --profile and --region and shows an example of each in --help', (verb) => {
     const program = buildProgram(() => undefined);
