@@ -220,7 +220,7 @@ describe('the deployed documents carry the configured approvers, ladder and caps
     const docs = synth('staging', {});
     const scaleUp = docs['NotificationService-ScaleUpDatabase'] as Record<string, unknown>;
     expect(stepOf(scaleUp, 'chooseApproval').inputs).toMatchObject({
-      Choices: [{ NextStep: 'readDatabase' }, { NextStep: 'modifyInstanceClass', Variable: '{{ describeDatabase.EnvironmentTag }}', StringEquals: 'staging' }],
+      Choices: [{ NextStep: 'readDatabase' }, { NextStep: 'modifyInstanceClass', Variable: '{{ readEnvironmentTag.EnvironmentTag }}', StringEquals: 'staging' }],
       Default: 'whoRequested',
     });
   });

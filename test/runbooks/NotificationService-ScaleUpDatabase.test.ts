@@ -55,7 +55,7 @@ describe(`${DOCUMENT} in production`, () => {
     const { status, result } = await rehearseDocument(DOCUMENT, parameters(), account.env, ['--reject', '--approve-as', approverOf(account)]);
 
     expect(status).toBe(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'checkAvailable', 'checkUpTheLadder', 'chooseApproval', 'whoRequested', 'checkRequesterIsNotApprover', 'approveScaleUp']);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'readEnvironmentTag', 'checkAvailable', 'checkUpTheLadder', 'chooseApproval', 'whoRequested', 'checkRequesterIsNotApprover', 'approveScaleUp']);
     expect(result.failure).toMatchObject({ step: 'approveScaleUp', message: expect.stringContaining(`rejected by ${approverOf(account)}`) });
     expect(await instanceClass(account)).toBe('db.r6g.xlarge');
     // The approvers were asked: one request on the approval topic, naming the change, who started it and how to answer.
@@ -83,7 +83,7 @@ describe(`${DOCUMENT} in production`, () => {
     const { status, result } = await rehearseDocument(DOCUMENT, parameters(), alice.env, ['--approve']);
 
     expect(status).toBe(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'checkAvailable', 'checkUpTheLadder', 'chooseApproval', 'whoRequested', 'checkRequesterIsNotApprover', 'refuseRequesterIsApprover']);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'readEnvironmentTag', 'checkAvailable', 'checkUpTheLadder', 'chooseApproval', 'whoRequested', 'checkRequesterIsNotApprover', 'refuseRequesterIsApprover']);
     expect(alice.arn).toBe(`arn:aws:sts::${account.accountId}:assumed-role/NotificationServiceRunbookApprover/alice`);
     expect(result.failure).toEqual({ step: 'refuseRequesterIsApprover', message: `$.AutomationExecution.ExecutedBy is "${alice.arn}", expected "a principal that is not an approver of this document"` });
     expect(await approvals.read()).toEqual([]);
@@ -107,7 +107,7 @@ describe(`${DOCUMENT} in production`, () => {
     const { status, result } = await rehearseDocument(DOCUMENT, { ...parameters(), TargetInstanceClass: 'db.r6g.large' }, env, ['--approve-as', approverOf(account), '--approve']);
 
     expect(status).toBe(1);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'checkAvailable', 'checkUpTheLadder', 'refuseNotAnUpgrade']);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'readEnvironmentTag', 'checkAvailable', 'checkUpTheLadder', 'refuseNotAnUpgrade']);
     expect(result.failure).toMatchObject({ step: 'refuseNotAnUpgrade', message: expect.stringContaining('"db.r6g.xlarge"') });
     expect(await instanceClass(account)).toBe('db.r6g.xlarge');
   });
@@ -118,6 +118,7 @@ describe(`${DOCUMENT} in production`, () => {
     expectSucceeded({ status, result, stderr });
     expect(result.steps.map((s) => s.step)).toEqual([
       'describeDatabase',
+      'readEnvironmentTag',
       'checkAvailable',
       'checkUpTheLadder',
       'chooseApproval',
@@ -150,7 +151,7 @@ describe(`${DOCUMENT} in production`, () => {
     const { status, result } = await rehearseDocument(DOCUMENT, parameters(), account.env);
 
     expect(status).toBe(0);
-    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'checkAvailable', 'checkUpTheLadder', 'readDatabase']);
+    expect(result.steps.map((s) => s.step)).toEqual(['describeDatabase', 'readEnvironmentTag', 'checkAvailable', 'checkUpTheLadder', 'readDatabase']);
     expect(await instanceClass(account)).toBe('db.r6g.2xlarge');
   });
 });

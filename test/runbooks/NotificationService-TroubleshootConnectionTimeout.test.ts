@@ -98,7 +98,7 @@ describe(DOCUMENT, () => {
 
     expect(status).toBe(1);
     expect(result.failure).toMatchObject({ step: 'refuseUnnamedRule', message: expect.stringContaining('not the named rule') });
-    expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists', 'readAlarm', 'chooseStateChangeTime', 'stampWithUpdateTime', 'inspectSecurityGroups', 'checkInspectionNamedRule', 'checkRuleMatchesFinding', 'refuseUnnamedRule']);
+    expect(result.steps.map((s) => s.step)).toEqual(['checkAlarmExists', 'readAlarm', 'chooseStateChangeTime', 'stampWithUpdateTime', 'inspectSecurityGroups', 'checkInspectionNamedRule', 'readNamedRule', 'checkRuleMatchesFinding', 'refuseUnnamedRule']);
     expect(await ingressRules(ec2, account)).toEqual(before);
     expect(await databaseReachable(ec2, account)).toBe(false);
   });
@@ -148,6 +148,8 @@ describe(DOCUMENT, () => {
       'stampWithUpdateTime:Success',
       'inspectSecurityGroups:Success',
       'checkInspectionNamedRule:Success',
+      // The rule the inspection named, read from its Payload text by a script (review 22b: no selector into a Lambda's Payload).
+      'readNamedRule:Success',
       'checkRuleMatchesFinding:Success',
       'describeTargetGroup:Success',
       'describeSourceGroup:Success',

@@ -21,6 +21,22 @@ const apiOf = (method: string): string =>
     .join('');
 
 /**
+ * The installed SDK v3 client package of a boto3 service name: @aws-sdk/client-<service>, or the package whose name is
+ * that with hyphens (boto3's route53 is @aws-sdk/client-route-53). Throws when there is none.
+ */
+function clientPackageJson(service: string): string {
+  const wanted = `client-${service.toLowerCase()}`;
+  try {
+    return require.resolve(`@aws-sdk/${wanted}/package.json`);
+  } catch {
+    const scope = dirname(dirname(require.resolve('@aws-sdk/client-ssm/package.json')));
+    const found = readdirSync(scope).find((name) => name.replace(/-/g, '') === wanted.replace(/-/g, ''));
+    if (found === undefined) throw new Error(`no @aws-sdk/${wanted}`);
+    return require.resolve(`@aws-sdk/${found}/package.json`);
+  }
+}
+
+/**
  * The API's own spelling, from the installed SDK v3 client of the same service (describe_db_instances ->
  * DescribeDBInstances: IAM names the action as the API is spelled). A service or API the installed SDK does not have is
  * refused: a grant guessed from the method name could be one the call never matches.
@@ -28,14 +44,14 @@ const apiOf = (method: string): string =>
 function sdkSpelling(service: string, method: string, where: string): string {
   let commands: string[] = [];
   try {
-    const directory = join(dirname(require.resolve(`@aws-sdk/client-${service.toLowerCase()}/package.json`)), 'dist-types', 'commands');
+    const directory = join(dirname(clientPackageJson(service)), 'dist-types', 'commands');
     if (existsSync(directory)) commands = readdirSync(directory).filter((f) => f.endsWith('Command.d.ts')).map((f) => f.slice(0, -'Command.d.ts'.length));
   } catch {
-    throw new Error(`${where}: no installed @aws-sdk/client-${service.toLowerCase()} to read ${service}.${method}'s API name from`);
+    throw new Error(`${where}: no installed SDK v3 client of ${service} (@aws-sdk/client-${service.toLowerCase()}) to read ${service}.${method}'s API name from`);
   }
   const wanted = apiOf(method).toLowerCase();
   const found = commands.find((c) => c.toLowerCase() === wanted);
-  if (!found) throw new Error(`${where}: ${service}.${method} is not an API of the installed @aws-sdk/client-${service.toLowerCase()}`);
+  if (!found) throw new Error(`${where}: ${service}.${method} is not an API of the installed SDK v3 client of ${service}`);
   return found;
 }
 

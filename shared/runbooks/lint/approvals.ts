@@ -44,8 +44,9 @@ export function changesSomething(step: StepModel): Change {
     }
     case 'aws:changeInstanceState':
       return step.inputs.CheckStateOnly === true || step.inputs.CheckStateOnly === 'true' ? 'no' : 'yes';
-    case 'aws:invokeLambdaFunction':
     case 'aws:executeScript':
+      return scriptChanges(step);
+    case 'aws:invokeLambdaFunction':
     case 'aws:runCommand':
     case 'aws:executeAutomation':
     case 'aws:executeStateMachine':
@@ -54,6 +55,33 @@ export function changesSomething(step: StepModel): Change {
     default:
       return 'yes';
   }
+}
+
+const SCRIPT_CLIENT = /\b(\w+)\s*=\s*boto3\.client\(/g;
+// What else reaches the network or AWS from Python: a script using any of them may change something.
+const SCRIPT_OTHER_WAYS = /\bboto3\.(?!client\()|\bbotocore\b|\b(subprocess|urllib|requests|http|socket|os\.system)\b/;
+
+/**
+ * An inline Python script changes nothing when it calls AWS only through clients it assigns from boto3.client(...) and
+ * only their read-only methods (describe_..., get_..., list_...: READ_ONLY_API), each client name used for nothing else
+ * (passed on, it could be called under another name). Anything else - another way out, a write, a client passed on -
+ * is "maybe", as before.
+ */
+function scriptChanges(step: StepModel): Change {
+  const script = step.inputs.Script;
+  if (typeof script !== 'string' || !/^python/.test(String(step.inputs.Runtime ?? '')) || SCRIPT_OTHER_WAYS.test(script)) return 'maybe';
+  const code = script.replace(/'[^'\n]*'|"[^"\n]*"/g, "''");
+  const clients = [...code.matchAll(SCRIPT_CLIENT)].map((m) => m[1] as string);
+  if ((code.match(/\bboto3\./g) ?? []).length !== clients.length) return 'maybe';
+  for (const client of new Set(clients)) {
+    const uses = (code.match(new RegExp(`\\b${client}\\b`, 'g')) ?? []).length;
+    const calls = [...code.matchAll(new RegExp(`\\b${client}\\.([a-z][a-z0-9_]*)\\(`, 'g'))].map((m) => m[1] as string);
+    const assignments = clients.filter((c) => c === client).length;
+    if (uses !== assignments + calls.length) return 'maybe';
+    const pascal = (method: string): string => method.replace(/(^|_)([a-z])/g, (_, __: string, c: string) => c.toUpperCase());
+    if (!calls.every((method) => READ_ONLY_API.test(pascal(method)))) return 'maybe';
+  }
+  return 'no';
 }
 
 export interface ApprovalProblem {

@@ -11,6 +11,7 @@ import { SYSTEM_VARIABLES, classifyReference, referencesIn, type Reference } fro
 import { sdkCatalog, type SdkCatalog } from '../sdk-catalog';
 import { sdkModels } from '../sdk-model';
 import { apiInputProblems, selectorProblem } from './api-inputs';
+import { selectorProblems } from '../selectors';
 import { approverProblems, approversFromParameters, isApprovalGated, ungatedChanges } from './approvals';
 import { automationSchemaValidator } from './automation-schema';
 import { DOCUMENT_BUDGET_BYTES, SSM_DOCUMENT_MAX_BYTES, documentBytes, runtimeParametersMaxLength, updateVariableProblems } from './document-limits';
@@ -259,6 +260,8 @@ function checkSteps(model: RunbookModel, out: Collector): void {
         out.add('error', 'invalid-output-type', `output ${output.name}: Type ${output.type} is not one of ${[...PARAMETER_TYPES].join(', ')}`, { step, path });
       }
     });
+    // Only the JSONPath operators Automation documents, and no selection inside a Lambda's Payload text (selectors.ts).
+    for (const problem of selectorProblems(step)) out.add('error', problem.rule, problem.message, { step, path: problem.path });
     checkActionInputs(model, step, out);
   }
 }

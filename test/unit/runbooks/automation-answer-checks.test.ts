@@ -6,6 +6,7 @@
 // the rehearsal evaluates it (shared/runbooks/conditions.ts) on the decisions the handlers return, in the JSON a Node
 // Lambda writes (JSON.stringify) and in Python's json.dumps spacing: how Automation writes the payload as text is not
 // documented, and either must lead to the same step.
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateCondition } from '../../../shared/runbooks/conditions';
@@ -107,7 +108,7 @@ const CASES: Array<{ document: string; invoke: string; check: string; fail: stri
   { document: 'NotificationService-ScaleConsumers', invoke: 'runScaleConsumers', check: 'checkAutomationActed', fail: 'automationDidNotAct', goesOn: 'readConsumers', failOnFailure: 'step:readConsumers', passes: ['applied', 'duplicateOfApplied'], reads: THE_ALARM },
   { document: 'NotificationService-RaiseLambdaMemory', invoke: 'runRaiseLambdaMemory', check: 'checkAutomationActed', fail: 'automationDidNotAct', goesOn: 'readFunction', failOnFailure: 'step:readFunction', passes: ['applied', 'duplicateOfApplied'], reads: THE_ALARM },
   { document: 'NotificationService-CheckDbConnections', invoke: 'checkDbConnections', check: 'checkDiagnosed', fail: 'automationDidNotDiagnose', goesOn: 'describeDatabase', failOnFailure: 'step:describeDatabase', passes: ['diagnosis', 'diagnosisNamingRule', 'diagnosisNoRule'], reads: THE_ALARM },
-  { document: 'NotificationService-TroubleshootConnectionTimeout', invoke: 'inspectSecurityGroups', check: 'checkInspectionNamedRule', fail: 'inspectionNamedNoRule', goesOn: 'checkRuleMatchesFinding', passes: ['diagnosisNamingRule', 'duplicateNamingRule'], reads: THE_ALARM },
+  { document: 'NotificationService-TroubleshootConnectionTimeout', invoke: 'inspectSecurityGroups', check: 'checkInspectionNamedRule', fail: 'inspectionNamedNoRule', goesOn: 'readNamedRule', passes: ['diagnosisNamingRule', 'duplicateNamingRule'], reads: THE_ALARM },
   { document: 'NotificationService-EscalateToNextTier', invoke: 'escalate', check: 'checkEscalated', fail: 'escalationNotMade', goesOn: 'tierNotified', passes: ['escalated'], reads: THIS_EXECUTION },
 ];
 
@@ -161,5 +162,41 @@ describe.each(CASES)('$document checks its Lambda\'s answer', ({ document, invok
     // Critical, so the execution ends Failed; where the document reads the resource back, that read still runs.
     if (failOnFailure) expect({ isCritical: step.isCritical, onFailure: step.onFailure }).toEqual({ isCritical: true, onFailure: failOnFailure });
     else expect({ isEnd: step.isEnd, onFailure: step.onFailure }).toEqual({ isEnd: true, onFailure: undefined });
+  });
+});
+
+// Review 22b: Automation documents invokeLambdaFunction's Payload output as the JSON text of the answer and no selector into
+// it, so the rule TroubleshootConnectionTimeout goes on with is read by its readNamedRule script (json.loads), run here by
+// python3 as Automation runs it (handler(events, context)) on the answers that pass, in both JSON spacings.
+describe('NotificationService-TroubleshootConnectionTimeout reads the named rule from the Payload text with a script', () => {
+  const doc = steps('NotificationService-TroubleshootConnectionTimeout');
+  const read = doc.find((s) => s.name === 'readNamedRule') as Step & { outputs?: Array<{ Name: string; Selector: string; Type: string }> };
+  const run = (payload: unknown): { value?: unknown; error?: string } => {
+    const program = `import json, sys\nrequest = json.load(sys.stdin)\nnamespace = {}\nexec(request['script'], namespace)\ntry:\n    print(json.dumps({'value': namespace['handler'](request['events'], None)}))\nexcept Exception as error:\n    print(json.dumps({'error': '%s: %s' % (type(error).__name__, error)}))\n`;
+    const events = { ...(read.inputs?.InputPayload as Record<string, unknown>), Payload: payload };
+    const out = spawnSync('python3', ['-c', program], { input: JSON.stringify({ script: read.inputs?.Script, events }), encoding: 'utf8' });
+    return JSON.parse(out.stdout) as { value?: unknown; error?: string };
+  };
+
+  it('hands the script the invoke step\'s whole Payload output and selects only its returned keys', () => {
+    expect(read).toMatchObject({ action: 'aws:executeScript', inputs: { Runtime: 'python3.11', Handler: 'handler', InputPayload: { Payload: '{{ inspectSecurityGroups.Payload }}' } } });
+    expect(read.outputs).toEqual([
+      { Name: 'NamedGroupId', Selector: '$.Payload.NamedGroupId', Type: 'String' },
+      { Name: 'NamedSourceGroupId', Selector: '$.Payload.NamedSourceGroupId', Type: 'String' },
+      { Name: 'NamedPort', Selector: '$.Payload.NamedPort', Type: 'Integer' },
+    ]);
+    // The invoke step declares no output of its own: nothing selects inside its Payload.
+    expect((doc.find((s) => s.name === 'inspectSecurityGroups') as { outputs?: unknown }).outputs).toBeUndefined();
+  });
+
+  it.each(['diagnosisNamingRule', 'duplicateNamingRule'] as const)('%s: the rule, from the JSON text in either spacing, the port an Integer', (answer) => {
+    const decision = DECISIONS[answer];
+    const expected = { value: { NamedGroupId: 'sg-0db', NamedSourceGroupId: 'sg-0la', NamedPort: 5432 } };
+    expect([run(JSON.stringify(decision)), run(pythonJson(decision))]).toEqual([expected, expected]);
+  });
+
+  it('fails, quoting the answer, when the answer names the document without the whole rule', () => {
+    const partial = { ...DECISIONS.diagnosisNamingRule, runbook: { documentName: 'NotificationService-TroubleshootConnectionTimeout', parameters: { SecurityGroupId: ['sg-0db'] } } };
+    expect(run(JSON.stringify(partial))).toEqual({ error: expect.stringMatching(/^ValueError: the inspection named this runbook without SourceSecurityGroupId, Port: \{"playbook": "inspect-security-groups"/) });
   });
 });

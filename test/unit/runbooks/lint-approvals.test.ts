@@ -105,6 +105,19 @@ describe('a document that declares itself approval-gated', () => {
     expect(byRule(findings, 'possibly-ungated-change')).toEqual([['inspect', 'warning', expect.stringContaining('may change something (the linter cannot tell)')]]);
   });
 
+  it.each<[string, string, boolean]>([
+    ['reads only through its own boto3 clients (describe_, list_): no change', "import boto3\n\ndef handler(events, context):\n    rds = boto3.client('rds')\n    r53 = boto3.client('route53')\n    return [rds.describe_db_instances(DBInstanceIdentifier='db'), r53.list_resource_record_sets(HostedZoneId='Z')]", false],
+    ['no AWS call at all (json.loads of a step output): no change', "import json\n\ndef handler(events, context):\n    return json.loads(events['Payload'])", false],
+    ['a write among its calls', "import boto3\n\ndef handler(events, context):\n    rds = boto3.client('rds')\n    rds.describe_db_instances()\n    rds.modify_db_instance(DBInstanceIdentifier='db')", true],
+    ['a client handed on (it could be called under another name)', "import boto3\n\ndef go(c):\n    return c.delete_db_instance()\n\ndef handler(events, context):\n    rds = boto3.client('rds')\n    return go(rds)", true],
+    ['another way to AWS (a session)', "import boto3\n\ndef handler(events, context):\n    return boto3.session.Session().client('rds').delete_db_instance()", true],
+  ])('a script before the approval that %s', (_situation, script, maybe) => {
+    const steps: Step[] = [{ name: 'read', action: 'aws:executeScript', inputs: { Runtime: 'python3.11', Handler: 'handler', Script: script } }, withApproval(fixed), stopStep];
+    const findings = lint(document(steps, { description: GATED }));
+    expect(byRule(findings, 'ungated-change')).toEqual([]);
+    expect(byRule(findings, 'possibly-ungated-change')).toEqual(maybe ? [['read', 'warning', expect.stringContaining('may change something (the linter cannot tell)')]] : []);
+  });
+
   it('approvers the requester passes: a warning in a gated document, nothing in the AWS one that is not gated', () => {
     expect(byRule(lint(document([approveStep, stopStep], { description: GATED })), 'approvers-from-parameter')).toEqual([
       ['approve', 'warning', 'inputs.Approvers comes from parameter Approvers: whoever starts the automation chooses who approves it (fix approvers in the document)'],

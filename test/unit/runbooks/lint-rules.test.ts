@@ -96,6 +96,27 @@ describe('errors: what AWS refuses or what fails at run time', () => {
     ['a Command document schema version', { ...documentWith([readQueue]), schemaVersion: '2.2' }, 'schema', 'schemaVersion: must be one of "0.3"'],
     ['a parameter type AWS does not know', documentWith([readQueue], { parameters: { QueueUrl: { type: 'Number', description: 'x' } } }), 'schema', 'type: is not one of the forms AWS accepts'],
     ['an API the service does not have', documentWith([{ ...readQueue, inputs: { Service: 'sqs', Api: 'GetQueueDepth', QueueUrl: '{{ QueueUrl }}' } }]), 'unknown-api', 'sqs has no API GetQueueDepth'],
+    [
+      'a JSONPath filter in a PropertySelector (review 22b: Automation documents ., .. and [index] only)',
+      documentWith([{ name: 'check', action: 'aws:assertAwsResourceProperty', inputs: { Service: 'rds', Api: 'DescribeDBInstances', PropertySelector: '$.DBInstances[?(!@.ReadReplicaSourceDBInstanceIdentifier)].DBInstanceStatus', DesiredValues: ['available'] } }]),
+      'selector-operator',
+      'inputs.PropertySelector "$.DBInstances[?(!@.ReadReplicaSourceDBInstanceIdentifier)].DBInstanceStatus" uses a filter ([?(...)]): Automation documents only $, .name, ..name and [index]',
+    ],
+    [
+      'a JSONPath filter in an output Selector',
+      documentWith([{ name: 'read', action: 'aws:executeAwsApi', inputs: { Service: 'route53', Api: 'ListResourceRecordSets', HostedZoneId: 'Z1' }, outputs: [{ Name: 'PrimaryName', Selector: "$.ResourceRecordSets[?(@.Failover=='PRIMARY')].Name", Type: 'String' }] }]),
+      'selector-operator',
+      'output PrimaryName: Selector "$.ResourceRecordSets[?(@.Failover==\'PRIMARY\')].Name" uses a filter',
+    ],
+    ['a wildcard in a Selector', documentWith([{ ...readQueue, outputs: [{ Name: 'Depth', Selector: '$.Attributes.*', Type: 'StringList' }] }]), 'selector-operator', 'uses a wildcard (*)'],
+    ['a slice in a Selector', documentWith([{ ...readQueue, outputs: [{ Name: 'Depth', Selector: '$.Attributes.List[0:2]', Type: 'StringList' }] }]), 'selector-operator', 'uses a slice ([a:b])'],
+    ['a bracket-notated child in a Selector', documentWith([{ ...readQueue, outputs: [{ Name: 'Depth', Selector: "$.Attributes['ApproximateNumberOfMessages']", Type: 'String' }] }]), 'selector-operator', "uses a bracket-notated child (['name'])"],
+    [
+      'an output selecting inside an invoked Lambda\'s Payload (review 22b: the Payload output is the answer\'s JSON text)',
+      documentWith([{ name: 'inspect', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'fn' }, outputs: [{ Name: 'NamedPort', Selector: '$.Payload.runbook.parameters.Port[0]', Type: 'Integer' }] }]),
+      'lambda-payload-selector',
+      'output NamedPort: Selector "$.Payload.runbook.parameters.Port[0]" selects inside aws:invokeLambdaFunction\'s Payload',
+    ],
     ['a Python script without its Handler', documentWith([{ name: 'script', action: 'aws:executeScript', inputs: { Runtime: 'python3.11', Script: 'def h(e, c): pass' } }]), 'missing-input', 'needs input Handler'],
   ])('%s', (_situation, document, rule, message) => {
     expect(errors(lint(document))).toContainEqual(expect.objectContaining({ rule, message: expect.stringContaining(message), file: 'test.yaml', line: expect.any(Number) }));
@@ -156,6 +177,16 @@ describe('no error for what AWS accepts', () => {
       { variables: { Last: { type: 'String', default: '' } } },
     ],
     ['{{ RESOURCE_ID }} in a rate-controlled aws:runCommand', [{ name: 'command', action: 'aws:runCommand', inputs: { DocumentName: 'AWS-RunShellScript', InstanceIds: ['{{ RESOURCE_ID }}'], Parameters: { commands: ['uptime'] } } }], {}],
+    [
+      'selectors of the documented operators: child, deep scan, index; an executeScript\'s $.Payload.Key; a Lambda\'s whole $.Payload',
+      [
+        { name: 'describe', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DescribeInstances' }, outputs: [{ Name: 'Volumes', Selector: '$.Reservations..BlockDeviceMappings..VolumeId', Type: 'StringList' }, { Name: 'Code', Selector: '$.Reservations[0].Instances[0].State.Code', Type: 'Integer' }] },
+        { name: 'script', action: 'aws:executeScript', inputs: { Runtime: 'python3.11', Handler: 'h', Script: 'def h(e, c): return {"Port": 5432}' }, outputs: [{ Name: 'Port', Selector: '$.Payload.Port', Type: 'Integer' }] },
+        { name: 'invoke', action: 'aws:invokeLambdaFunction', inputs: { FunctionName: 'fn' }, outputs: [{ Name: 'Answer', Selector: '$.Payload', Type: 'String' }] },
+        { name: 'wait', action: 'aws:waitForAwsResourceProperty', inputs: { Service: 'ec2', Api: 'DescribeInstances', PropertySelector: '$.Reservations[0].Instances[0].State.Name', DesiredValues: ['running'] } },
+      ],
+      {},
+    ],
     ['typed parameters of AWS-owned runbooks', [readQueue], { parameters: { AutomationAssumeRole: { type: 'AWS::IAM::Role::Arn', description: 'Role.', default: '' }, QueueUrl: { type: 'String', description: 'Queue.', allowedPattern: '.+' }, Ids: { type: 'List<AWS::EC2::Instance::Id>', description: 'Instances.' } } }],
   ])('%s', (_situation, steps, extra) => {
     expect(errors(lint(documentWith(steps, extra)))).toEqual([]);
