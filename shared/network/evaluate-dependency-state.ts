@@ -81,7 +81,12 @@ export function evaluateDependencyStates(states: readonly DependencyState[]): De
   });
 }
 
-/** API Gateway's default integration timeout for REST APIs: 29 s (API Gateway quotas). */
+/**
+ * A REST API integration's timeout when it sets none: 29 s ("Quotas for configuring and running a REST API"). Not a
+ * maximum any more: since June 2024 a Regional or private REST API's integration timeout can be raised above 29 s by a
+ * quota increase (edge-optimized ones cannot). The code assumes only the default: a timeoutInMillis read from the
+ * integration is raced as it is, whatever its value.
+ */
 export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
 /**
  * An HTTP API's (API Gateway v2) integration timeout when the integration sets none, and its maximum: 30 s ("Quotas for
@@ -111,17 +116,27 @@ export interface TimeoutFinding {
  * A function allowed to run longer than the integration waits answers a slow request after API Gateway has already
  * returned 504: the client sees a timeout and the function keeps its connections for nothing. Returns undefined when
  * the function gives up first.
+ *
+ * The fix (one second under the integration's timeout) moves the symptom, it does not remove it (review 23b R23b-4): a
+ * function that times out is a function error, which a REST API's Lambda proxy integration answers with 502 (Knowledge
+ * Center, "How do I resolve HTTP 502 errors from API Gateway REST APIs with Lambda proxy integration?") and an HTTP API
+ * with 500 ("Troubleshooting issues with HTTP API Lambda integrations"); the 504 alarm counts only status 504 (decision
+ * 66), and the timeout counts in AWS/Lambda Errors, which the Lambda Error Rate alarm watches. The finding says so.
  */
 export function evaluateIntegrationTimeout(input: TimeoutInput): TimeoutFinding | undefined {
   const integrationMs = input.integrationTimeoutMs ?? (input.httpApi ? HTTP_API_INTEGRATION_TIMEOUT_MS : API_GATEWAY_INTEGRATION_TIMEOUT_MS);
   const functionMs = input.functionTimeoutSeconds * 1000;
   if (functionMs < integrationMs) return undefined;
-  // One second under the integration timeout: the function fails fast with its own error before API Gateway's 504.
+  // One second under the integration timeout: the function stops (and lets go of its connections) before API Gateway
+  // gives up on it.
   const timeout = Math.max(1, Math.ceil(integrationMs / 1000) - 1);
   const source = input.integrationTimeoutMs === undefined ? ` (API Gateway's default${input.httpApi ? ' for HTTP APIs' : ''})` : '';
+  const status = input.httpApi ? '500 (an HTTP API answers a function error with 500 Internal Server Error)' : '502 (a REST API Lambda proxy integration answers a function error with 502)';
   const finding =
     `Lambda ${input.functionName} may run ${input.functionTimeoutSeconds} s but ${input.apiLabel} waits ${integrationMs / 1000} s for it${source}: ` +
-    `any invocation slower than ${integrationMs / 1000} s reaches the client as a 504 while the function keeps running (and holding its connections) up to ${input.functionTimeoutSeconds} s`;
+    `any invocation slower than ${integrationMs / 1000} s reaches the client as a 504 while the function keeps running (and holding its connections) up to ${input.functionTimeoutSeconds} s. ` +
+    `With Timeout ${timeout} s the same slow requests fail as ${status}, with "Task timed out" in the function's log: ` +
+    `counted by the Lambda Error Rate alarm (AWS/Lambda Errors), no longer by this 504 alarm; the slowness itself is still to be found (High Latency, NotificationService-CheckDbConnections)`;
   return {
     finding,
     fix: { api: 'UpdateFunctionConfiguration', input: { FunctionName: input.functionName, Timeout: timeout }, why: finding },

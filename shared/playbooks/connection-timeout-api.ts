@@ -52,7 +52,8 @@ async function readIntegrations(client: APIGatewayClient, restApiId: string, fun
         if (!integration || !invokesFunction(integration.uri, functionName)) continue;
         found.push({
           method: `${httpMethod} ${resource.path ?? '?'}`,
-          // Unset: API Gateway's 29 s (API Gateway quotas: 50 ms to 29 s, 29 s when unset).
+          // Unset: API Gateway's default, 29 s. Set: raced as read (50 ms to 29 s, or more for a Regional or private
+          // REST API whose quota was raised: possible since June 2024).
           timeoutMs: integration.timeoutInMillis ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS,
           explicit: integration.timeoutInMillis !== undefined && integration.timeoutInMillis !== null,
         });

@@ -174,6 +174,8 @@ export interface NetworkVerdict {
   other: string[];
   /** What was proven, for the report. */
   ok: string[];
+  /** What could not be judged (a subnet with no route table, a NAT gateway whose way on cannot be read): no all-clear. */
+  unjudged: string[];
   /** The exact EC2 / Lambda calls, as "fix: Api {...}". */
   fixes: string[];
 }
@@ -183,7 +185,7 @@ export interface NetworkVerdict {
  * function subnets' routes, the dependencies' states and the timeout race: what a person checks after security groups.
  */
 export function evaluateNetwork(observation: ConnectionTimeoutObservation): NetworkVerdict {
-  const verdict: NetworkVerdict = { blocking: [], other: [], ok: [], fixes: [] };
+  const verdict: NetworkVerdict = { blocking: [], other: [], ok: [], unjudged: [], fixes: [] };
   const { vpc, network } = observation;
   const fn = `Lambda ${observation.functionName}`;
   if (vpc && network && vpc.vpcId) {
@@ -242,8 +244,10 @@ export function evaluateNetwork(observation: ConnectionTimeoutObservation): Netw
       endpoints: network.endpoints,
       label: fn,
     });
-    // A broken way out blocks the internet path; an endpoint finding is a detour or a policy, not a timeout by itself.
-    for (const finding of routes.findings) (/blackhole|no way out|no route for 0\.0\.0\.0\/0|no public address|stop at the NAT/.test(finding) ? verdict.blocking : verdict.other).push(finding);
+    // A broken way out blocks the internet path; an endpoint finding is a detour or a policy, not a timeout by itself; a
+    // route that could not be judged is neither, and keeps the diagnosis from an all-clear (review 23b R23b-2).
+    for (const finding of routes.findings) (routes.blocking.includes(finding) ? verdict.blocking : verdict.other).push(finding);
+    verdict.unjudged.push(...routes.unjudged);
     verdict.fixes.push(...routes.fixes.map((f) => `fix: ${f.api} ${JSON.stringify(f.input)}`));
     verdict.ok.push(...routes.ok.map((text) => `route ${text}`));
   }
@@ -366,10 +370,11 @@ export function planConnectionTimeoutDiagnosis(input: ConnectionTimeoutPlanInput
       findings.push(`${path}: ${describeFix(fix)}`);
     }
   }
-  const unjudged = observation.unjudged ?? [];
+  const network = evaluateNetwork(observation);
+  // What the reads could not judge (a dependency's path or status) and what the route proof could not (review 23b R23b-2).
+  const unjudged = [...(observation.unjudged ?? []), ...network.unjudged];
   findings.push(...unjudged, ...observation.notes);
   if (paths.length > 0) findings.push('replies need no rule in either group: security groups are stateful');
-  const network = evaluateNetwork(observation);
   findings.push(...network.blocking, ...network.other, ...network.fixes, ...network.ok);
 
   const blocked = paths.filter((p) => !p.result.reachable);

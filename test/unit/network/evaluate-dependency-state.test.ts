@@ -61,4 +61,27 @@ describe('evaluateIntegrationTimeout', () => {
     expect(result?.finding).toContain(finding);
     expect(result?.fix).toMatchObject({ api: 'UpdateFunctionConfiguration', input: { FunctionName: 'notification-service-consumer', Timeout: timeout } });
   });
+
+  // Review 23b R23b-4: the fix moves the slow requests out of the 504 alarm; the finding says where they go, per API type.
+  it.each<[string, boolean | undefined, number, string]>([
+    [
+      'a REST API: the function times out first and the Lambda proxy integration answers 502',
+      undefined,
+      28,
+      'With Timeout 28 s the same slow requests fail as 502 (a REST API Lambda proxy integration answers a function error with 502), with "Task timed out" in the function\'s log: ' +
+        'counted by the Lambda Error Rate alarm (AWS/Lambda Errors), no longer by this 504 alarm; the slowness itself is still to be found (High Latency, NotificationService-CheckDbConnections)',
+    ],
+    [
+      'an HTTP API (30 s default): the function times out first and the API answers 500',
+      true,
+      29,
+      'With Timeout 29 s the same slow requests fail as 500 (an HTTP API answers a function error with 500 Internal Server Error), with "Task timed out" in the function\'s log: ' +
+        'counted by the Lambda Error Rate alarm (AWS/Lambda Errors), no longer by this 504 alarm',
+    ],
+  ])('says where the slow requests go after the fix: %s', (_name, httpApi, timeout, said) => {
+    const result = evaluateIntegrationTimeout({ functionName: 'notification-service-consumer', functionTimeoutSeconds: 31, apiLabel: 'API notification-service-api', ...(httpApi ? { httpApi } : {}) });
+    expect(result?.fix.input.Timeout).toBe(timeout);
+    expect(result?.finding).toContain(said);
+    expect(result?.finding).not.toContain(httpApi ? ' 502' : ' 500');
+  });
 });

@@ -152,7 +152,9 @@ describe('the planner with the API read', () => {
   it('races the function against the shortest integration read from the API, naming it, its figure and the fix', () => {
     const plan = escalation(planConnectionTimeoutDiagnosis({ observation: { ...outside, timeout, api: read() } }));
     expect(plan.findings).toContain(
-      `Lambda ${FN} may run 30 s but API ${API} (${ID}) POST /notifications waits 10 s for it: any invocation slower than 10 s reaches the client as a 504 while the function keeps running (and holding its connections) up to 30 s`,
+      `Lambda ${FN} may run 30 s but API ${API} (${ID}) POST /notifications waits 10 s for it: any invocation slower than 10 s reaches the client as a 504 while the function keeps running (and holding its connections) up to 30 s. ` +
+        `With Timeout 9 s the same slow requests fail as 502 (a REST API Lambda proxy integration answers a function error with 502), with "Task timed out" in the function's log: ` +
+        'counted by the Lambda Error Rate alarm (AWS/Lambda Errors), no longer by this 504 alarm; the slowness itself is still to be found (High Latency, NotificationService-CheckDbConnections)',
     );
     expect(plan.findings).toContain(`fix: UpdateFunctionConfiguration {"FunctionName":"${FN}","Timeout":9}`);
     expect(plan.findings).toContain(`API ${API} (${ID}) stage prod logs every request to ${LOG_GROUP} (JSON with status): the 504 metric filter counts its 504s`);

@@ -220,7 +220,9 @@ describe('the planner with an HTTP API read', () => {
   it('races the function against the shortest routed integration, naming the API id, the route, its figure and the fix', () => {
     const plan = escalation(planConnectionTimeoutDiagnosis({ observation: { ...outside, timeout, api: read() } }));
     expect(plan.findings).toContain(
-      `Lambda ${FN} may run 30 s but API ${API} (${ID}) POST /notifications waits 12 s for it: any invocation slower than 12 s reaches the client as a 504 while the function keeps running (and holding its connections) up to 30 s`,
+      `Lambda ${FN} may run 30 s but API ${API} (${ID}) POST /notifications waits 12 s for it: any invocation slower than 12 s reaches the client as a 504 while the function keeps running (and holding its connections) up to 30 s. ` +
+        `With Timeout 11 s the same slow requests fail as 500 (an HTTP API answers a function error with 500 Internal Server Error), with "Task timed out" in the function's log: ` +
+        'counted by the Lambda Error Rate alarm (AWS/Lambda Errors), no longer by this 504 alarm; the slowness itself is still to be found (High Latency, NotificationService-CheckDbConnections)',
     );
     expect(plan.findings).toContain(`fix: UpdateFunctionConfiguration {"FunctionName":"${FN}","Timeout":11}`);
     expect(plan.findings).toContain(`API ${API} (${ID}) GET /notifications/{id} invokes Lambda ${FN} with a 30 s integration timeout (API Gateway's default for HTTP APIs)`);

@@ -210,6 +210,71 @@ describe('planConnectionTimeoutDiagnosis: the rest of the path', () => {
     expect(fixes).toEqual(fix ? [fix] : []);
   });
 
+  describe('a route check that cannot judge is no all-clear (review 23b R23b-2)', () => {
+    const unjudged = (network: NonNullable<ConnectionTimeoutObservation['network']>): Extract<Plan<never>, { kind: 'escalate' }> =>
+      escalation(planConnectionTimeoutDiagnosis({ observation: observation(groups(), { network, dependencies: withRdsSubnets }), runbookName: RUNBOOK }));
+
+    it.each<[string, NonNullable<ConnectionTimeoutObservation['network']>, string]>([
+      [
+        'a NAT gateway answered with no subnet (as a regional one has none), no AvailabilityMode to say so',
+        {
+          ...seedNetwork(),
+          routeTables: [
+            ...seedNetwork().routeTables.slice(0, 1),
+            { RouteTableId: 'rtb-priv', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-r', State: 'active' }], Associations: [{ SubnetId: 'subnet-a' }, { SubnetId: 'subnet-b' }] },
+          ],
+          natGateways: [{ NatGatewayId: 'nat-r', State: 'available', VpcId: 'vpc-1' }],
+        },
+        'NAT gateway nat-r: DescribeNatGateways names no subnet for it (nor an AvailabilityMode): cannot judge its way to the internet',
+      ],
+      ['no route table found at all', { ...seedNetwork(), routeTables: [] }, "subnet-a, subnet-b (Lambda notification-service-consumer): no route table found, not even the VPC's main one: cannot judge their routes"],
+    ])('%s', (_name, network, what) => {
+      const plan = unjudged(network);
+      expect(plan.reason).toBe(
+        'security groups allow every path judged from Lambda notification-service-consumer (RDS notification-service-db:5432, ElastiCache notification-service-cache:6379, ' +
+          `VPC endpoint com.amazonaws.us-east-1.sqs:443), but ${what}: not proven reachable`,
+      );
+      expect(plan.reason).not.toContain('not a network problem');
+      // Said once, whatever number of subnets share it; nothing to fix.
+      expect(plan.findings?.filter((f) => f === what)).toHaveLength(1);
+      expect(plan.findings?.filter((f) => f.startsWith('fix: '))).toEqual([]);
+    });
+  });
+
+  it('proves the way out through a regional NAT gateway (no public subnet) and gives the all-clear', () => {
+    const network = {
+      ...seedNetwork(),
+      routeTables: [
+        { RouteTableId: 'rtb-nat-r', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1', State: 'active' }], Associations: [] },
+        { RouteTableId: 'rtb-priv', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-r', State: 'active' }], Associations: [{ SubnetId: 'subnet-a' }, { SubnetId: 'subnet-b' }] },
+      ],
+      natGateways: [{ NatGatewayId: 'nat-r', State: 'available', VpcId: 'vpc-1', AvailabilityMode: 'regional', RouteTableId: 'rtb-nat-r' }],
+    };
+    const plan = escalation(planConnectionTimeoutDiagnosis({ observation: observation(groups(), { network, dependencies: withRdsSubnets }), runbookName: RUNBOOK }));
+    expect(plan.reason).toContain('security groups, network ACLs and routes allow every path');
+    expect(plan.findings).toContain('route subnet-a, subnet-b: 0.0.0.0/0 -> nat-r (available, regional (multi-AZ), route table rtb-nat-r) -> igw-1 (attached)');
+  });
+
+  it("names a subnet leaving through another zone's NAT gateway as a finding with its fix, not as what blocks the path (review 23b R23b-3)", () => {
+    const network = {
+      ...seedNetwork(),
+      routeTables: [
+        ...seedNetwork().routeTables.slice(0, 1),
+        { RouteTableId: 'rtb-priv', VpcId: 'vpc-1', Routes: [{ DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-a', State: 'active' }], Associations: [{ SubnetId: 'subnet-b' }] },
+      ],
+      natGateways: seedNetwork().natGateways.slice(0, 1),
+    };
+    // The function in subnet-b (us-east-1b) only; its table sends everything to nat-a in us-east-1a.
+    const plan = escalation(
+      planConnectionTimeoutDiagnosis({ observation: observation(groups(), { network, dependencies: withRdsSubnets, vpc: { vpcId: 'vpc-1', subnetIds: ['subnet-b'], securityGroupIds: [G.lambda], cidrs: PRIVATE } }), runbookName: RUNBOOK }),
+    );
+    expect(plan.reason).toContain('security groups, network ACLs and routes allow every path');
+    expect(plan.findings).toContain(
+      'subnet-b (us-east-1b) leaves through NAT gateway nat-a in us-east-1a: a us-east-1a outage cuts its internet access too (AWS, "NAT gateway basics": one NAT gateway per Availability Zone, each zone\'s subnets routed to their own) — create one in subnet-pub-b, then route rtb-priv through it',
+    );
+    expect(plan.findings).toEqual(expect.arrayContaining(['fix: ReplaceRoute {"RouteTableId":"rtb-priv","DestinationCidrBlock":"0.0.0.0/0","NatGatewayId":"<NatGatewayId returned by CreateNatGateway>"}']));
+  });
+
   it('names the timeout race with both figures when the alarm came from the API', () => {
     const plan = escalation(
       planConnectionTimeoutDiagnosis({
