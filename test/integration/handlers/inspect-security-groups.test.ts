@@ -105,6 +105,8 @@ describe('inspect-security-groups in production', () => {
       ]),
     );
     expect(decision.findings?.filter((f) => /is (rebooting|modifying|creating|not found)|blackhole|denies/.test(f))).toEqual([]);
+    // One NAT gateway per zone, each private subnet routed to its own zone's (review 23b R23b-3): no zone finding.
+    expect(decision.findings?.filter((f) => f.includes(' outage cuts '))).toEqual([]);
     for (const path of [
       'RDS notification-service-db:5432',
       'ElastiCache notification-service-cache:6379',
@@ -274,6 +276,21 @@ describe('inspect-security-groups in production', () => {
     const after = await fire(account, handler);
     expect(after.findings?.filter((f) => f.includes('blackhole'))).toEqual([]);
     expect(after.findings).toEqual(expect.arrayContaining([`route ${privateA}: 0.0.0.0/0 -> ${natB} (available, in ${vpc.publicSubnetIds[1]}) -> ${vpc.internetGatewayId} (attached)`]));
+    // Working again, but through the other zone's NAT (review 23b R23b-3): said, with the zone's own NAT as the fix, not
+    // as what blocks the path. The zones are the ones moto's DescribeSubnets answers.
+    const zoneOf = (id: string | undefined): string => vpc.subnets.find((s) => s.id === id)?.availabilityZone ?? '?';
+    const [zoneA, zoneB] = [zoneOf(privateA), zoneOf(vpc.publicSubnetIds[1])];
+    expect(zoneA).not.toBe(zoneB);
+    expect(after.reason).toContain('security groups, network ACLs and routes allow every path');
+    expect(after.findings?.filter((f) => f.includes(' outage cuts '))).toEqual([
+      `${privateA} (${zoneA}) leaves through NAT gateway ${natB} in ${zoneB}: a ${zoneB} outage cuts its internet access too (AWS, "NAT gateway basics": one NAT gateway per Availability Zone, each zone's subnets routed to their own) — create one in ${vpc.publicSubnetIds[0]}, then route ${tableA} through it`,
+    ]);
+    expect(after.findings).toEqual(
+      expect.arrayContaining([
+        `fix: CreateNatGateway {"SubnetId":"${vpc.publicSubnetIds[0]}","AllocationId":"<AllocationId returned by AllocateAddress {\\"Domain\\":\\"vpc\\"}>","ConnectivityType":"public"}`,
+        `fix: ReplaceRoute {"RouteTableId":"${tableA}","DestinationCidrBlock":"0.0.0.0/0","NatGatewayId":"<NatGatewayId returned by CreateNatGateway>"}`,
+      ]),
+    );
   });
 
   it('rejects an alarm on an API it does not know, and makes no AWS call', async () => {
