@@ -287,7 +287,9 @@ function standbyAlarmSpecs(row: TroubleshootingRow, config: AutomationConfig, en
       statistic: 'Maximum',
     },
   };
-  // ReplicaLag -1 is MySQL/MariaDB's "replication is not active" (RDS User Guide, "Monitoring MySQL read replicas"): a
+  // ReplicaLag -1 is MySQL/MariaDB's "replication is not active" (RDS User Guide, "Monitoring MySQL read replicas"; RDS for
+  // PostgreSQL's page defines ReplicaLag as now() - pg_last_xact_replay_timestamp() and documents no -1, so for the
+  // document's engine this alarm is not known to fire: a stopped stream there grows the lag, review 23b R23b-15): a
   // datapoint, not missing data, and -1 > threshold is false, so the lag alarm stays OK. This second alarm on the same
   // series pages on it (review 21a R21-4, decision 360): Maximum < 0 over 5 of 5 minutes - every datapoint of five
   // minutes was -1 (a steady "not active", not one -1 during a replica restart); missing data is the lag alarm's
@@ -295,7 +297,7 @@ function standbyAlarmSpecs(row: TroubleshootingRow, config: AutomationConfig, en
   const notReplicating: AlarmSpec = {
     ...base,
     name: `${prefix} DR Replication Not Active: ReplicaLag < 0 (${dr.replicaIdentifier})`,
-    description: `${row.issue}: the cross-region replica ${dr.replicaIdentifier} reports ReplicaLag -1 (replication is not active). ${row.handler} reports and escalates; it changes nothing.${runbook}`,
+    description: `${row.issue}: the cross-region replica ${dr.replicaIdentifier} reports ReplicaLag -1 (replication is not active, as RDS documents it for MySQL and MariaDB replicas; for PostgreSQL RDS documents no -1, and a stopped stream shows as a growing lag, which the lag alarm pages on). ${row.handler} reports and escalates; it changes nothing.${runbook}`,
     comparisonOperator: 'LessThanThreshold',
     threshold: 0,
     evaluationPeriods: 5,
