@@ -11,7 +11,10 @@
 // starts at clock.now() and its time.sleep() advances it without waiting, and the clock is advanced by what the script
 // slept once it ends, as aws:waitForAwsResourceProperty's polls advance it. A script's wait and its failure at a deadline
 // then run in the test without the minutes they stand for. Only the time module is moved: the project's scripts read
-// their clock with time.time() (datetime.now() would read the host's). On that clock:
+// their clock with time.time() (datetime.now() would read the host's). That clock is what the script slept and what its
+// calls were told they took, nothing more: the host's own time (Python, botocore building and signing requests, the
+// emulator answering) is not on it, so a script's figures on it are exact and the same on any host however loaded
+// (review 22c, R22c-5: it once ran on between calls at the host's speed). On that clock:
 // - a call to the sandbox takes on it only the latency a fault rule of the gap proxy gives it (latencyMs), without
 //   waiting: botocore's requests say so (VIRTUAL_CLOCK_HEADER), the proxy answers at once naming the latency
 //   (LATENCY_HEADER), and the clock moves on by it; the emulator's own answer time is the host's load, not AWS's, and is
@@ -58,13 +61,15 @@ class StepTimedOut(BaseException):
     pass
 if request.get('clockStart') is not None:
     import concurrent.futures, threading, time
-    start, began, limit = float(request['clockStart']), time.monotonic(), float(request['timeoutSeconds'])
-    # Each thread has its own account on the clock (what it slept, the host's time it spent in calls), a thread started
-    # from where its starter is: a call's latency moves only the clock of the thread that made it.
+    start, limit = float(request['clockStart']), float(request['timeoutSeconds'])
+    # Each thread has its own account on the clock (what it slept, its calls' latencies and trickles included), a thread
+    # started from where its starter is: a call's latency moves only the clock of the thread that made it. Nothing else
+    # is on it: the host's own time (Python, botocore building and signing, the emulator answering) is left off, so the
+    # script's figures are the same however fast or loaded the host is (review 22c, R22c-5).
     local = threading.local()
     def account():
         if not hasattr(local, 'slept'):
-            local.slept, local.in_calls = 0.0, 0.0
+            local.slept = 0.0
         return local
     def passes(seconds):
         mine = account()
@@ -72,28 +77,23 @@ if request.get('clockStart') is not None:
         # The step's timeout is judged on the script's own (main) thread: a call left behind may run on past it.
         if threading.current_thread() is threading.main_thread() and time.time() - start > limit:
             raise StepTimedOut()
-    time.time = lambda: start + (time.monotonic() - began) - account().in_calls + account().slept
+    time.time = lambda: start + account().slept
     time.sleep = passes
     real_start = threading.Thread.start
     def start_on_clock(self):
-        slept, in_calls = account().slept, account().in_calls
+        slept = account().slept
         run = self.run
         def run_on_clock():
-            mine = account()
-            mine.slept, mine.in_calls = slept, in_calls
+            account().slept = slept
             run()
         self.run = run_on_clock
         real_start(self)
     threading.Thread.start = start_on_clock
-    # A Future's answer is waited for until it is there (a call told its latency answers at once), the host's time
-    # spent waiting left off the clock, as a call's is; whether it came in time is for the waiter to judge on the clocks.
+    # A Future's answer is waited for until it is there (a call told its latency answers at once), whatever the timeout
+    # (the host's time spent waiting is not on the clock); whether it came in time is for the waiter to judge on the clocks.
     real_result = concurrent.futures.Future.result
     def result_on_clock(self, timeout=None):
-        sent = time.monotonic()
-        try:
-            return real_result(self)
-        finally:
-            account().in_calls += time.monotonic() - sent
+        return real_result(self)
     concurrent.futures.Future.result = result_on_clock
     try:
         import botocore.endpoint, botocore.exceptions
@@ -103,11 +103,7 @@ if request.get('clockStart') is not None:
         real_send = botocore.endpoint.Endpoint._send
         def send_on_clock(self, http_request):
             http_request.headers['${VIRTUAL_CLOCK_HEADER}'] = 'virtual'
-            sent = time.monotonic()
-            try:
-                response = real_send(self, http_request)
-            finally:
-                account().in_calls += time.monotonic() - sent
+            response = real_send(self, http_request)
             latency = float(response.headers.get('${LATENCY_HEADER}') or 0) / 1000
             if latency > 0:
                 configured = self.http_session._timeout

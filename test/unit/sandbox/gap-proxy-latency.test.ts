@@ -12,7 +12,11 @@ import { LATENCY_HEADER, TRICKLE_HEADER } from '../../../sandbox/virtual-latency
 
 const BASE = Date.parse('2026-12-07T08:00:00Z');
 
-/** Three ListTables through the proxy with the DR scripts' bounded config: 10 s read timeout, 2 attempts, standard mode. */
+/**
+ * Three ListTables through the proxy with the DR scripts' bounded config: 10 s read timeout, 2 attempts, standard mode.
+ * botocore's backoff before a retry is random and slept with time.sleep: the script records each one it slept, so the
+ * figures on its clock (nothing but sleeps and the latencies the proxy names: the host's own time is not on it) are exact.
+ */
 const THREE_CALLS = `import time
 
 import boto3
@@ -20,6 +24,12 @@ from botocore.config import Config
 
 
 def handler(events, context):
+    backoffs = []
+    on_clock = time.sleep
+    def recorded(seconds):
+        backoffs.append(seconds)
+        on_clock(seconds)
+    time.sleep = recorded
     client = boto3.client('dynamodb', endpoint_url=events['endpoint'], region_name='us-east-1', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',
                           aws_secret_access_key='sandbox', config=Config(connect_timeout=5, read_timeout=10, retries={'total_max_attempts': 2, 'mode': 'standard'}))
     began = time.time()
@@ -32,8 +42,16 @@ def handler(events, context):
         gave_up = None
     except Exception as error:
         gave_up = type(error).__name__
-    return {'slow': slow, 'retried': retried, 'gaveUp': gave_up}
+    return {'slow': slow, 'retried': retried, 'gaveUp': gave_up, 'backoffs': backoffs}
 `;
+
+interface ThreeCalls {
+  slow: number;
+  retried: number;
+  gaveUp: string | null;
+  /** botocore's backoffs before its retries, in s, in the order slept. */
+  backoffs: number[];
+}
 
 /** One JSON-protocol call from Node (a caller on the host's clock): its status, the latency and trickle headers, its body and in how many pieces it came. */
 function call(endpoint: string): Promise<{ status: number; latency: string | undefined; trickle?: string | undefined; body?: string; pieces?: number }> {
@@ -87,22 +105,23 @@ describe('gap proxy latency faults', () => {
     ]);
     let advanced = 0;
     const clock: Clock = { now: () => new Date(BASE + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as {
-      slow: number;
-      retried: number;
-      gaveUp: string | null;
-    };
-    // 7 s; then 10 s (the read timeout, not the 12 s stall) + standard mode's backoff (under 1 s) + the 1 ms retry.
-    expect(value.slow).toBeGreaterThanOrEqual(7);
-    expect(value.slow).toBeLessThan(8);
-    expect(value.retried).toBeGreaterThanOrEqual(10);
-    expect(value.retried).toBeLessThan(12);
+    const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as ThreeCalls;
+    // Two retries, each after standard mode's backoff (random, under 1 s).
+    expect(value.backoffs).toHaveLength(2);
+    const [first = -1, second = -1] = value.backoffs;
+    for (const backoff of [first, second]) {
+      expect(backoff).toBeGreaterThanOrEqual(0);
+      expect(backoff).toBeLessThan(1);
+    }
+    // 7 s exactly; then 10 s (the read timeout, not the 12 s stall) + the first backoff + the 1 ms retry.
+    expect(value.slow).toBe(7);
+    // (To a microsecond: the script reads it as a difference of two times near 1.8e9 s, whose float step is 0.24 us.)
+    expect(value.retried).toBeCloseTo(10 + first + 0.001, 6);
     expect(value.gaveUp).toBe('ReadTimeoutError');
     expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0, 0, 0, 0]);
     expect(reached).toBe(5);
-    // The rehearsal's clock moved on by all of it: 7 + 10 + 0.001 + 10 + 10 s and the backoffs.
-    expect(advanced).toBeGreaterThanOrEqual(37_000);
-    expect(advanced).toBeLessThan(40_000);
+    // The rehearsal's clock moved on by all of it and nothing else: 7 + 10 + 0.001 + 10 + 10 s and the two backoffs.
+    expect(advanced).toBeCloseTo(37_001 + (first + second) * 1000, 6);
   });
 
   it("leaves the emulator's own answer time off the script's clock: a call without a latency fault takes none of it", async () => {
@@ -111,16 +130,11 @@ describe('gap proxy latency faults', () => {
     let advanced = 0;
     const clock: Clock = { now: () => new Date(BASE + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
     try {
-      const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as {
-        slow: number;
-        retried: number;
-        gaveUp: string | null;
-      };
-      // The first call is its 7 s of latency, not 7.6; the next two (no fault left) none of the emulator's 0.6 s each.
-      expect(value.slow).toBeGreaterThanOrEqual(7);
-      expect(value.slow).toBeLessThan(7.3);
-      expect(value.retried).toBeLessThan(0.3);
-      expect(value.gaveUp).toBeNull();
+      const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as ThreeCalls;
+      // The first call is its 7 s of latency exactly, not 7.6; the next two (no fault left) none of the emulator's 0.6 s
+      // each, nor any of the host's time building, signing and parsing them: 0 s.
+      expect(value).toEqual({ slow: 7, retried: 0, gaveUp: null, backoffs: [] });
+      expect(advanced).toBe(7_000);
     } finally {
       emulatorMs = 0;
     }
@@ -156,20 +170,11 @@ describe('gap proxy latency faults', () => {
     proxy.setFaults([{ service: 'dynamodb', times: 3, trickleMs: 60_000 }]);
     let advanced = 0;
     const clock: Clock = { now: () => new Date(BASE + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
-    const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as {
-      slow: number;
-      retried: number;
-      gaveUp: string | null;
-    };
-    expect(value.slow).toBeGreaterThanOrEqual(60);
-    expect(value.slow).toBeLessThan(60.3);
-    expect(value.retried).toBeGreaterThanOrEqual(60);
-    expect(value.retried).toBeLessThan(60.3);
-    expect(value.gaveUp).toBeNull();
+    const value = (await runPythonScript({ script: THREE_CALLS, handler: 'handler', payload: { endpoint: proxy.endpoint }, region: 'us-east-1', timeoutSeconds: 600, clock })) as ThreeCalls;
+    expect(value).toEqual({ slow: 60, retried: 60, gaveUp: null, backoffs: [] });
     expect((await getProxyFaults(proxy.endpoint)).map((f) => f.remaining)).toEqual([0]);
     expect(reached).toBe(3);
-    expect(advanced).toBeGreaterThanOrEqual(180_000);
-    expect(advanced).toBeLessThan(181_000);
+    expect(advanced).toBe(180_000);
   });
 
   it('refuses a rule that neither fails, delays, trickles, holds, loses its answer nor leaves an instance modifying, and a status without a code', () => {
