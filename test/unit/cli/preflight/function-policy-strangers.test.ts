@@ -16,31 +16,31 @@ import { cidrPrefix, concreteArn, denyApplies, denyCovers, denyFences, fillAccou
 import { QUALIFIER_LIMIT } from '../../../../cli/preflight/rule-permission-checks';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { ANONYMOUS, mayCall, type CallRequest, type PolicyDoc } from '../../../support/trust-oracle';
-import { ACCOUNT, awsError, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
+import {
+  ACCOUNT,
+  awsError,
+  clients,
+  expectationsFor,
+  noVersionsOrAliases,
+  REGION,
+  simulateCustomPolicyAsAws,
+  STRANGER,
+  STRANGER_ROLE,
+  TARGET,
+  VERIFY,
+  VERIFY_ARN,
+  VERIFY_RULE,
+  VERIFY_RULE_ARN as RULE_ARN,
+  VERIFY_SWEEP_STATEMENT as OURS,
+} from './support';
 
 const events = mockClient(EventBridgeClient);
 const lambda = mockClient(LambdaClient);
 const iam = mockClient(IAMClient);
 
-const VERIFY = 'notification-runbooks-verify-change';
-const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${VERIFY}`;
-const VERIFY_RULE = 'notification-runbooks-verify-sweep';
-const RULE_ARN = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${VERIFY_RULE}`;
-/** An account nobody configured (the AWS documentation's example account), and the attacker's role in it. */
-const STRANGER = '123456789012';
-const STRANGER_ROLE = `arn:aws:iam::${STRANGER}:role/attacker`;
 /** The account preflight invents for a stranger (written here independently). */
 const PROBE = '999999999999';
 
-/** The statement CDK's LambdaFunction target writes for the rule (add-permission --source-arn), as get-policy returns it. */
-const OURS: Record<string, unknown> = {
-  Sid: 'VerifySweep',
-  Effect: 'Allow',
-  Principal: { Service: 'events.amazonaws.com' },
-  Action: 'lambda:InvokeFunction',
-  Resource: VERIFY_ARN,
-  Condition: { ArnLike: { 'AWS:SourceArn': RULE_ARN } },
-};
 /** A statement as add-permission / put-resource-policy write it: Sid, Effect Allow, the Principal, the Action, the function. */
 const stmt = (Sid: string, principal: unknown, Action: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   Sid,

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ExpectedHandler } from '../../../../cli/preflight/expectations';
 import { arnsOf, checkHandlers, checkRolePermissions, checkTargetedVersions, simulationGroups, type ArnContext, type LiveHandler } from '../../../../cli/preflight/handler-checks';
 import { noteTargets, type CheckResult, type RuleTargets } from '../../../../cli/preflight/types';
-import { ACCOUNT, awsError, clients, expectationsFor, TARGET } from './support';
+import { ACCOUNT, awsError, clients, expectationsFor, TARGET, VERIFY } from './support';
 import { sizingOf } from '../../../../infra/lib/settings';
 
 const lambda = mockClient(LambdaClient);
@@ -53,7 +53,6 @@ const line = (r: CheckResult): string => `${r.status} ${r.check} ${r.subject}: $
 const notPassing = (results: CheckResult[]): string[] => results.filter((r) => r.status !== 'PASS').map(line);
 const ESCALATE = 'notification-runbooks-escalate';
 const SCALE = 'notification-runbooks-scale-consumers';
-const VERIFY = 'notification-runbooks-verify-change';
 
 describe('checkHandlers', () => {
   it('every handler as infra deploys it: one PASS each, and each is live for the routing and role checks', async () => {

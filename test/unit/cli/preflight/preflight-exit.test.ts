@@ -10,17 +10,12 @@ import { preflightExit } from '../../../../cli/preflight/index';
 import { checkVerifySweep } from '../../../../cli/preflight/sweep-checks';
 import { buildProgram } from '../../../../cli/runbook';
 import { mayCall, type PolicyDoc } from '../../../support/trust-oracle';
-import { ACCOUNT, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
+import { ACCOUNT, clients, expectationsFor, noVersionsOrAliases, simulateCustomPolicyAsAws, STRANGER_ROLE, TARGET, VERIFY, VERIFY_ARN, VERIFY_RULE, VERIFY_RULE_ARN, VERIFY_SWEEP_STATEMENT } from './support';
 
 const events = mockClient(EventBridgeClient);
 const lambda = mockClient(LambdaClient);
 const iam = mockClient(IAMClient);
 
-const VERIFY = 'notification-runbooks-verify-change';
-const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${VERIFY}`;
-const VERIFY_RULE = 'notification-runbooks-verify-sweep';
-const RULE_ARN = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${VERIFY_RULE}`;
-const STRANGER_ROLE = 'arn:aws:iam::123456789012:role/attacker';
 
 beforeEach(() => {
   events.reset();
@@ -45,7 +40,7 @@ describe('preflight exit code', () => {
     const doc: PolicyDoc = {
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'VerifySweep', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'lambda:InvokeFunction', Resource: VERIFY_ARN, Condition: { ArnLike: { 'AWS:SourceArn': RULE_ARN } } },
+        VERIFY_SWEEP_STATEMENT,
         { Sid: 'Office', Effect: 'Allow', Principal: '*', Action: 'lambda:UpdateFunctionCode', Resource: VERIFY_ARN, Condition: { IpAddress: { 'aws:SourceIp': '198.51.100.0/24' } } },
       ],
     };
@@ -53,7 +48,7 @@ describe('preflight exit code', () => {
     const call = (address: string) => ({ principal: STRANGER_ROLE, action: 'lambda:UpdateFunctionCode', resource: { arn: VERIFY_ARN, account: ACCOUNT }, context: { 'aws:SourceIp': address } });
     expect(await mayCall(doc, call('198.51.100.7'))).toBe(true);
     expect(await mayCall(doc, call('192.0.2.7'))).toBe(false);
-    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: RULE_ARN, State: 'ENABLED', ScheduleExpression: 'rate(5 minutes)' });
+    events.on(DescribeRuleCommand, { Name: VERIFY_RULE }).resolves({ Name: VERIFY_RULE, Arn: VERIFY_RULE_ARN, State: 'ENABLED', ScheduleExpression: 'rate(5 minutes)' });
     events.on(ListTargetsByRuleCommand, { Rule: VERIFY_RULE }).resolves({ Targets: [{ Id: 'Target0', Arn: VERIFY_ARN, Input: '{"action":"sweep"}' }] });
     lambda.on(GetPolicyCommand, { FunctionName: VERIFY }).resolves({ Policy: JSON.stringify(doc), RevisionId: 'r1' });
     simulateCustomPolicyAsAws(iam);

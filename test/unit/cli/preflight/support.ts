@@ -38,6 +38,24 @@ export const WORKLOAD = '444455556666';
 export const REGION = 'us-east-1';
 export const TARGET: PreflightTarget = { account: ACCOUNT, region: REGION, partition: 'aws', caller: `arn:aws:iam::${ACCOUNT}:role/Operator` };
 
+/** verify-change and the rule that invokes it with {"action":"sweep"} (decision 293), in TARGET's account and region. */
+export const VERIFY = 'notification-runbooks-verify-change';
+export const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${VERIFY}`;
+export const VERIFY_RULE = 'notification-runbooks-verify-sweep';
+export const VERIFY_RULE_ARN = `arn:aws:events:${REGION}:${ACCOUNT}:rule/${VERIFY_RULE}`;
+/** The statement CDK's LambdaFunction target writes for the verify sweep's rule (add-permission --source-arn), as get-policy returns it. */
+export const VERIFY_SWEEP_STATEMENT: Record<string, unknown> = {
+  Sid: 'VerifySweep',
+  Effect: 'Allow',
+  Principal: { Service: 'events.amazonaws.com' },
+  Action: 'lambda:InvokeFunction',
+  Resource: VERIFY_ARN,
+  Condition: { ArnLike: { 'AWS:SourceArn': VERIFY_RULE_ARN } },
+};
+/** An account nobody configured (the AWS documentation's example account), and the attacker's role in it. */
+export const STRANGER = '123456789012';
+export const STRANGER_ROLE = `arn:aws:iam::${STRANGER}:role/attacker`;
+
 export function expectationsFor(environment: EnvironmentName, mode: AccountMode = 'single-account', overrides?: unknown): PreflightExpectations {
   const { config } = loadRuntimeConfig({ RUNBOOK_ENVIRONMENT: environment, AWS_REGION: REGION, ...(overrides ? { RUNBOOK_CONFIG_JSON: JSON.stringify(overrides) } : {}) });
   return preflightExpectations(config, environment, REGION, handlerDeclarations(mode));

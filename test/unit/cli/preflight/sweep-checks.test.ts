@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { checkEscalationSweep, checkVerifySweep, sweepRuleProblems, SWEEP_CHECK_ACTIONS, SWEEP_SCHEDULE_EXPRESSION } from '../../../../cli/preflight/sweep-checks';
 import { checkRulePermission, OTHER_RULE_PROBE } from '../../../../cli/preflight/rule-permission-checks';
 import { judgeServiceGrant } from '../../../../cli/preflight/service-trust';
-import { ACCOUNT, awsError, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET } from './support';
+import { ACCOUNT, awsError, clients, expectationsFor, noVersionsOrAliases, REGION, simulateCustomPolicyAsAws, TARGET, VERIFY, VERIFY_ARN, VERIFY_RULE } from './support';
 
 const events = mockClient(EventBridgeClient);
 const lambda = mockClient(LambdaClient);
@@ -101,9 +101,6 @@ describe('checkEscalationSweep', () => {
 
 // Decision 293: the verify sweep's rule, the same check of the rule that invokes verify-change with {"action":"sweep"}.
 describe('checkVerifySweep', () => {
-  const VERIFY_RULE = 'notification-runbooks-verify-sweep';
-  const VERIFY = 'notification-runbooks-verify-change';
-  const VERIFY_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${VERIFY}`;
   beforeEach(() => {
     events.reset();
     lambda.reset();
