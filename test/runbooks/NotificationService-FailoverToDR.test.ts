@@ -12,7 +12,7 @@ import type { Clock } from '../../shared/clock';
 import { watchedResources } from '../../shared/config/alarm-specs';
 import { loadRuntimeConfig } from '../../shared/config/load-config';
 import type { FaultRule } from '../../sandbox/gap-proxy';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { provisionDrStandby, type DrStandby } from '../../sandbox/provision-dr';
 import { createSimulatedConsumer } from '../../sandbox/simulated-consumer';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
@@ -69,7 +69,7 @@ async function mutatingCallsSince(since: number): Promise<string[]> {
     .map((c) => c.operation);
 }
 
-const callCount = async () => (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+const callCount = (): Promise<number> => getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
 
 /**
  * The consumers of `region` as Lambda would run them: they take messages only while their mapping is Enabled; `errorRate`
