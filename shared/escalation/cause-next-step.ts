@@ -70,10 +70,10 @@ const historyOf = (ctx: CauseStepContext): string => `runbook history ${ctx.reso
 const planCommand = (ctx: CauseStepContext): string =>
   `\`runbook plan --alarm ${ctx.alarmName ? shellQuote(ctx.alarmName) : '"<alarm name>"'} -e ${shellQuote(ctx.environment)}${ctx.region ? ` --region ${shellQuote(ctx.region)}` : ''}\``;
 
-/** Why no document is offered for a state change the automation recorded as handled (its claim is completed). */
+/** What the row's document does for a state change the automation recorded as handled (its claim is completed): it decides afresh. */
 function alreadyHandled(ctx: CauseStepContext): string {
   return ctx.rowRunbook
-    ? `Running ${ctx.rowRunbook} now will not help: it invokes the same automation, which answers "skipped: duplicate delivery" for this state change; it helps only on the alarm's next state change.`
+    ? `${ctx.rowRunbook} invokes the same automation, which decides a document run afresh on the alarm's current state (decision 372): run it once the cause is fixed, and the same guardrails apply.`
     : 'This row has no document: the change is made by hand.';
 }
 
@@ -129,6 +129,16 @@ function guardrail(ctx: CauseStepContext): CauseStep {
           noRerun(ctx, 'is held back the same way in this region'),
         ],
       };
+    // Decision 372: the kill switch held back a change the alarm calls for; the incident opens at once (no watch).
+    case 'kill-switch': {
+      const lines = [
+        'The kill switch is engaged: the automation made no change. The change above (before -> after) is what it would have made.',
+        ctx.rowRunbook
+          ? `If the change is wanted: put the switch back to off (the notice at the top of this message gives the command), then run ${ctx.rowRunbook}: a document run is decided afresh on the alarm's current state, not answered as a duplicate of this alarm's event. While the switch is engaged the document changes nothing either: make the change by hand (${historyOf(ctx)} shows the resource's recorded settings).`
+          : 'If the change is wanted: make it by hand, or put the switch back to off; the automation acts again on the alarm\'s next state change.',
+      ];
+      return ctx.rowRunbook ? { title: `The kill switch held back the change: put the switch back to off and run ${ctx.rowRunbook}, or make it by hand`, lines, run: 'row' } : { title: 'The kill switch held back the change: make it by hand', lines };
+    }
     case 'cooldown':
     case 'hourly-budget': {
       const lines = [
@@ -147,13 +157,13 @@ function guardrail(ctx: CauseStepContext): CauseStep {
 
 /** One rule per cause: the compiler refuses a cause without one. */
 const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> = {
-  // The claim of this state change is completed with the escalation, so a document run of the same state change answers
-  // "skipped: duplicate delivery" (decision 150): the row's runbook cannot be the step (decision 167).
+  // The claim of this state change is completed with the escalation: the automation's own deliveries of it are
+  // duplicates (decision 150), while a document run of it is decided afresh (decision 372, amending 167).
   failure: (ctx) => ({
     title: 'Fix the error, then make the change by hand',
     lines: [
       'The remediation failed with the error above: fix what it names first (a missing permission, a resource that is gone, a throttled API).',
-      `Then make the change by hand, as the automation planned it (${planCommand(ctx)} shows what it would change now, and changes nothing): the automation recorded this alarm state change as handled and will not act on it again.`,
+      `Then make the change by hand, as the automation planned it (${planCommand(ctx)} shows what it would change now, and changes nothing): the automation recorded this alarm state change as handled and will not act on its events again.`,
       alreadyHandled(ctx),
     ],
   }),
@@ -257,7 +267,7 @@ const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> =
   'still-firing': (ctx) => {
     const lines = [
       ctx.outcome === 'dry-run'
-        ? 'The automation only planned (dry run: report-only environment, DRY_RUN or the kill switch; the reason says which): nothing was changed.'
+        ? 'The automation only planned (dry run: report-only environment or DRY_RUN; the reason says which): nothing was changed.'
         : `The automation's change did not clear the alarm: check that it took effect (${historyOf(ctx)}) and what else drives the signal.`,
       'The automation takes one step per alarm state change: it will not step again while this one stands.',
       ...(ctx.named ? [`${ctx.named} makes the planned change behind approval.`] : []),

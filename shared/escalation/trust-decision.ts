@@ -2,6 +2,7 @@
 import { isAwsRegion, partitionOf } from '../aws/arn';
 import { ALARM_TIMESTAMP_SLACK_MS } from '../aws/alarm-state-reader';
 import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
+import { incidentKeyOfRun } from '../events/run-key';
 
 /** What the escalation knows without asking anyone: where it runs and which alarms it watches. */
 export interface TrustFacts {
@@ -123,7 +124,8 @@ export function matchRecordedDecision(
   const claim = claims.find((c) => c.name === decision.playbook || c.name.endsWith(`#${decision.playbook}`));
   if (!claim) return { kind: 'refused', reason: `no claim of ${decision.playbook} on incident ${decision.incidentKey ?? '?'} in the state table` };
   const recorded = audits.find(
-    (a) => a.incidentKey === decision.incidentKey && SAME_FIELDS.every((field) => a.decision[field] === decision[field]),
+    // A document run's entry is keyed by its run (run-key.ts), its decision by the state change (decision 372).
+    (a) => (a.incidentKey === decision.incidentKey || incidentKeyOfRun(a.incidentKey) === decision.incidentKey) && SAME_FIELDS.every((field) => a.decision[field] === decision[field]),
   )?.decision;
   if (!recorded) {
     return { kind: 'refused', reason: `no audit record of ${decision.resource?.arn ?? 'the resource'} holds this ${decision.outcome} decision of ${decision.playbook} (${decision.decidedAt})` };

@@ -6,6 +6,7 @@ import { isAwsRegion, partitionOf } from '../aws/arn';
 import { foreignAccountProblem, type WorkloadAccount } from '../config/workload-account';
 import { InvalidInputError } from '../errors';
 import { isoDateTimeText, stateChangeInstant } from './state-change-key';
+import { RUNBOOK_EXECUTION_PATTERN } from './run-key';
 
 // zod/mini registers no locale: English, worded as zod's en locale (shared/config/zod-english.ts), for the issues without a message of our own.
 if (!z.config().localeError) z.config({ localeError: englishErrors });
@@ -81,6 +82,12 @@ export interface AlarmStateChange {
    * change (same incident key) only while the records that tell a handled one exist (shared/events/replay-age.ts).
    */
   replayName?: string;
+  /**
+   * The SSM Automation execution that built this event (`detail.runbookExecution`, written only by the project's
+   * documents): a person's explicit request, decided on the alarm's current state even where the automation already
+   * decided this state change (shared/events/run-key.ts, decision 372). Never set by CloudWatch.
+   */
+  runbookExecution?: string;
 }
 
 const SOURCE = 'aws.cloudwatch';
@@ -237,6 +244,9 @@ const eventSchema = z.looseObject({
       previousState: z.optional(stateSchema),
       configuration: configurationSchema,
       muteDetail: z.optional(muteDetailSchema),
+      runbookExecution: z.optional(
+        text().check(z.regex(RUNBOOK_EXECUTION_PATTERN, { error: 'expected an SSM Automation execution id (letters, digits and "-", at most 64)' })),
+      ),
     },
     { error: expecting('expected an object') },
   ),
@@ -508,6 +518,7 @@ export function parseAlarmEvent(input: unknown): AlarmStateChange {
   if (configuration.description !== undefined) result.description = configuration.description;
   if (mutedReason !== undefined) result.mutedReason = mutedReason;
   if (event['replay-name'] !== undefined) result.replayName = event['replay-name'];
+  if (detail.runbookExecution !== undefined) result.runbookExecution = detail.runbookExecution;
   return result;
 }
 

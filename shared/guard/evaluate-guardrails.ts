@@ -6,7 +6,8 @@ import type { RegionServing } from './region-serving';
 
 export type GuardVerdict =
   | { action: 'apply' }
-  | { action: 'dry-run'; reason: string }
+  /** Planned, not applied: the environment's or row's mode, DRY_RUN, or (`killSwitch`) the kill switch someone engaged. */
+  | { action: 'dry-run'; reason: string; killSwitch?: true }
   /** Nothing decided: what decides it could not be read (the kill switch); the event is retried, nothing is applied. */
   | { action: 'retry'; reason: string }
   | { action: 'block'; guardrail: 'dr-region' | 'approval-required' | 'cooldown' | 'hourly-budget'; reason: string };
@@ -68,7 +69,7 @@ export function evaluateGuardrails(input: GuardInput): GuardVerdict {
   if (input.killSwitch.unread) {
     return { action: 'retry', reason: `${input.killSwitch.reason}: nothing is changed until it can be read; the event is retried` };
   }
-  if (input.killSwitch.engaged) return { action: 'dry-run', reason: input.killSwitch.reason };
+  if (input.killSwitch.engaged) return { action: 'dry-run', reason: input.killSwitch.reason, killSwitch: true };
   if (mode === 'approval') {
     return {
       action: 'block',

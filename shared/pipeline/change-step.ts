@@ -63,7 +63,8 @@ async function applyPlannedChange<Clients, Target extends { resource: ResourceRe
     resourceState,
     nowSeconds,
     killSwitch: settledValue(killSwitchRead),
-    incidentKey: event.incidentKey,
+    // The key this decision is claimed under: the state change's, or a document run's own (decision 372).
+    incidentKey: claim?.incidentKey ?? event.incidentKey,
     ...(servingRead.status === 'fulfilled' && servingRead.value ? { regionServing: servingRead.value } : {}),
   });
   // What the plan noted, and in a DR region that serves, what said so go with the decision (a change there is the
@@ -78,7 +79,12 @@ async function applyPlannedChange<Clients, Target extends { resource: ResourceRe
     if (claim === undefined) return decide({ outcome: 'dry-run', reason: `${plan.summary} — preview: ${verdict.reason}`, ...planned, ...serving, dryRun: true });
     throw new TransientError(`${playbook.name}: ${verdict.reason} (planned: ${plan.summary})`);
   }
-  if (verdict.action === 'dry-run') return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, ...serving, dryRun: true });
+  if (verdict.action === 'dry-run') {
+    // The kill switch is a person's stop, not a configured dry run: the change the alarm calls for is not made, so a
+    // person is told now (escalate opens the incident at once instead of watching; decision 372).
+    const stopped = verdict.killSwitch ? { escalation: { cause: 'guardrail' as const, guardrail: 'kill-switch' } } : {};
+    return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, ...serving, ...stopped, dryRun: true });
+  }
   if (verdict.action === 'block') {
     return decide({
       outcome: 'escalate',
@@ -103,7 +109,7 @@ async function applyPlannedChange<Clients, Target extends { resource: ResourceRe
   settledValues(
     await Promise.allSettled([
       claim.recordIntent(intent),
-      services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, event.incidentKey)),
+      services.store.reserveChange(target.resource.arn, resourceState?.version, nextResourceState(resourceState, plan, nowSeconds, claim.incidentKey)),
     ]),
   );
   try {
@@ -113,7 +119,7 @@ async function applyPlannedChange<Clients, Target extends { resource: ResourceRe
     // back, so no cooldown, budget or baseline is spent on a change that did not happen. What apply learned meanwhile
     // (ctx.remember) is kept; a reservation someone else has since replaced is left alone.
     if (classifyAwsError(error, `${playbook.name} apply`) instanceof PermanentError) {
-      await giveBackReservation(services.store, target.resource.arn, plannedFrom, event.incidentKey).catch((giveBackError: unknown) => {
+      await giveBackReservation(services.store, target.resource.arn, plannedFrom, claim.incidentKey).catch((giveBackError: unknown) => {
         deps.logger.error('could not give back the reservation of a change that failed', { error: giveBackError });
       });
     }

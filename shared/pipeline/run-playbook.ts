@@ -7,6 +7,7 @@ import type { RuntimeConfig } from '../config/load-config';
 import { InvalidInputError } from '../errors';
 import { parseAlarmEvent, refuseForeignAccount, type AlarmStateChange } from '../events/alarm-event';
 import { replayBeyondRecordsReason } from '../events/replay-age';
+import { runbookRunKey } from '../events/run-key';
 import { planningState } from '../guard/planning-state';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { RegionServing } from '../guard/region-serving';
@@ -196,11 +197,16 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   const eventBase = { ...eventFields(event), resource: target.resource };
   // The reads that only address the bound target go with the claim (decision 216); the observation waits for the claim.
   const addressed = addressTarget(deps, target);
-  try {
-    return await runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, event.incidentKey, {
+  // A document run (event.runbookExecution) is a person's explicit request: where the automation already decided this
+  // state change (its claim completed), the run is decided afresh on the current state under a claim of its own, one per
+  // execution; every other delivery is exactly-once per state change as before (decision 372).
+  let decidedBefore = false;
+  const underClaim = (runKey: string): Promise<Decision> =>
+    runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, runKey, {
       what: 'incident claim',
       label: playbook.name,
       duplicate: (existing) => {
+        if (runKey === event.incidentKey && event.runbookExecution !== undefined && existing?.status === 'COMPLETED') decidedBefore = true;
         // The next step the first delivery named, as it recorded it (checked: one of the project's runbooks, plain
         // parameters), so a runbook that re-runs the inspection on the same state change still learns the rule it named.
         const recorded = existing?.status === 'COMPLETED' ? existing.runbook : undefined;
@@ -214,14 +220,15 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
               : 'duplicate delivery: incident already being handled by another invocation',
           ...(runbook ? { runbook } : {}),
         });
-        // The first delivery reports the incident; duplicates are logged and counted only.
-        reportLocally(deps, decision);
+        // The first delivery reports the incident; duplicates are logged and counted only (a run decided afresh is
+        // reported by that run).
+        if (!decidedBefore) reportLocally(deps, decision);
         return decision;
       },
       act: async (claim) => {
         // What the attempt before recorded it was about to do comes back from the state table: parsed before it is
         // finished; a forged or corrupted one throws and the incident escalates instead (decision 118).
-        if (claim.previousIntent !== undefined) parseChangeIntent(claimKeyOf(playbook.name, event.incidentKey), claim.previousIntent);
+        if (claim.previousIntent !== undefined) parseChangeIntent(claimKeyOf(playbook.name, runKey), claim.previousIntent);
         return decideAndAct(deps, event, target, alarmRead, claim, claim.previousIntent, await addressed);
       },
       failed: (classified) =>
@@ -231,9 +238,12 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
           reason: `remediation failed: ${classified.message}`,
           escalation: { cause: 'failure', error: { name: errorName((classified as { cause?: unknown }).cause ?? classified), message: classified.message } },
         }),
-      record: (decision) => report(deps, decision, event),
+      record: (decision) => report(deps, decision, event, runKey),
       outcome: (decision) => ({ outcome: decision.outcome, reason: decision.reason, ...(decision.runbook ? { runbook: decision.runbook } : {}) }),
     });
+  try {
+    const decision = await underClaim(event.incidentKey);
+    return decidedBefore && event.runbookExecution !== undefined ? await underClaim(runbookRunKey(event.incidentKey, event.runbookExecution)) : decision;
   } finally {
     // A delivery that lost the claim (or failed to take it) returns once its addressing reads have answered: no read
     // outlives the invocation.
@@ -396,7 +406,7 @@ async function decideAndAct<Clients, Target extends { resource: ResourceRef }, O
 
   const resourceState = settledValue(stateRead);
   // A retry whose earlier attempt reserved the change plans from what that attempt planned from (decision 110).
-  const plannedFrom = planningState(resourceState, event.incidentKey);
+  const plannedFrom = planningState(resourceState, claim?.incidentKey ?? event.incidentKey);
   const plan: Plan<Change> = playbook.plan({ event, target, observation, runtime, resourceState: plannedFrom });
   if (plan.kind === 'none') return decide({ outcome: 'skipped', reason: plan.reason, ...(plan.findings ? { findings: plan.findings } : {}) });
   // A DR region that does not serve: an alarm the standby watch also watches (the replicated queue's depth) is its to
@@ -460,6 +470,8 @@ async function report(
   deps: { services: PipelineServices; clock: Clock },
   decision: Decision,
   event: AlarmStateChange | undefined,
+  /** The key the decision was claimed under (shared/events/run-key.ts): its audit entry's, so a document run keeps its own. */
+  runKey: string | undefined = event?.incidentKey,
 ): Promise<void> {
   reportLocally(deps, decision);
   // Audit entry and decision event at once; the claim completes only after both (runUnderClaim), so a failure of
@@ -469,7 +481,7 @@ async function report(
       decision.resource && event
         ? deps.services.store.appendAudit(
             // Keyed by the state change, not the decision time: a retry overwrites its own entry instead of adding one.
-            { resourceArn: decision.resource.arn, at: new Date(Date.parse(event.state.timestamp)).toISOString(), incidentKey: event.incidentKey, decision: { ...decision } },
+            { resourceArn: decision.resource.arn, at: new Date(Date.parse(event.state.timestamp)).toISOString(), incidentKey: runKey ?? event.incidentKey, decision: { ...decision } },
             deps.clock.now(),
           )
         : Promise.resolve(),

@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import type { RuntimeConfig } from '../config/load-config';
 import { groupInOrder, runBounded, type SweepBudget } from '../bounded-sweep';
 import { InvalidInputError, TransientError } from '../errors';
+import { incidentKeyOfRun } from '../events/run-key';
 import { StateRecordError } from '../state/state-records';
 import type { KillSwitchState } from '../guard/kill-switch';
 import type { RegionServing } from '../guard/region-serving';
@@ -101,7 +102,9 @@ function decisionOf(job: HealthCheckJob, runtime: RuntimeConfig, clock: Clock, r
     environment: runtime.environment,
     region: alarm.region,
     account: alarm.account,
-    incidentKey: job.incidentKey,
+    // The state change's key, also for the check of a document run's change (claimed under its run key): the incident
+    // escalate files it under (decision 372).
+    incidentKey: incidentKeyOfRun(job.incidentKey),
     ...(alarm.name ? { alarmName: alarm.name } : {}),
     ...(alarm.arn ? { alarmArn: alarm.arn } : {}),
     ...(alarm.state === 'ALARM' || alarm.state === 'OK' || alarm.state === 'INSUFFICIENT_DATA' ? { alarmState: alarm.state } : {}),

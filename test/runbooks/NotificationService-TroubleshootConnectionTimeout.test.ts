@@ -3,7 +3,10 @@
 // fails the execution.
 import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { clearProxyFaults, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { createEscalationInbox } from '../../sandbox/escalation-inbox';
+import type { AlarmHandler } from '../../shared/pipeline/create-alarm-handler';
+import { loadHandler } from '../support/load-handler';
 import { faultsFired } from '../support/fault-evidence';
 import { alarmOf, decisionOf, expectSucceeded, rehearseDocument, stepOutputs } from './support/rehearse-cli';
 import { decoyListedFirst } from './support/decoy-alarm';
@@ -55,8 +58,8 @@ describe(DOCUMENT, () => {
     approveAs = ['--approve-as', `arn:aws:iam::${account.accountId}:role/NotificationServiceRunbookApprover`];
   });
 
-  // Each run inspects a state change of its own: the inspection of a state change already inspected is a duplicate
-  // delivery and answers with the rule it recorded (see the last test).
+  // Each run inspects a state change of its own (a document run of a state change already decided is decided afresh,
+  // decision 372: see the last test).
   beforeEach(async () => {
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'OK');
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'ALARM');
@@ -185,38 +188,64 @@ describe(DOCUMENT, () => {
     expect(await ingressRules(ec2, account)).toEqual(before);
   });
 
-  it('on a state change already inspected, holds to the rule the first inspection named: another rule refused, the named one added after approval', async () => {
-    // The rule missing (removed again if an earlier test added it, with the document's description); this state change
-    // is inspected once, its rule rejected.
+  // Review 23a R23a-2, decision 372: after the automation escalated this state change, the document's inspection was a
+  // duplicate delivery (no findings, the network not read), yet the approver was asked to read its findings. A document
+  // run is decided afresh: its own inspection reads the network now, and the approval request carries what it found.
+  it('on a state change the automation already inspected and escalated, inspects afresh: its findings in the step output and in the approval request; another rule refused, the named one added after approval', async () => {
+    // The rule missing (removed again if an earlier test added it, with the document's description).
     const { database, lambda } = account.topology.vpc.securityGroupIds;
     const [group] = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [database] }))).SecurityGroups ?? [];
     const added = (group?.IpPermissions ?? []).filter((p) => p.FromPort === POSTGRES_PORT && (p.UserIdGroupPairs ?? []).some((pair) => pair.GroupId === lambda));
     if (added.length > 0) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: database, IpPermissions: added }));
     expect(await databaseReachable(ec2, account)).toBe(false);
-    const first = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--reject']);
-    expect(decisionOf(first.result, 'inspectSecurityGroups')).toMatchObject({ playbook: 'inspect-security-groups', outcome: 'escalate' });
+    // The automation inspects the alarm's state change first, as EventBridge delivers it, and escalates it.
+    const alarm = alarmOf(account.topology, 'inspect-security-groups');
+    await account.transition(alarm, 'OK');
+    const automatic = await loadHandler<AlarmHandler>('inspect-security-groups')(await account.transition(alarm, 'ALARM'));
+    expect(automatic).toMatchObject({ playbook: 'inspect-security-groups', outcome: 'escalate', escalation: { cause: 'diagnosis' } });
+    const approvals = await createEscalationInbox(
+      account.clientConfig,
+      { escalationTopics: [{ level: 0, name: 'approvers', topicName: account.topology.approvalTopic.name, arn: account.topology.approvalTopic.arn }] },
+      'tct-approval-inbox',
+    );
+    const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
     const before = await ingressRules(ec2, account);
 
-    // The same state change again: the inspection is a duplicate delivery and answers with the rule it recorded.
+    // Another rule: the run's own inspection names 5432, so 6379 is refused before anyone is asked.
     const other = await rehearseDocument(DOCUMENT, { ...fix, Port: 6379 }, account.env, [...approveAs, '--approve']);
-    expect(decisionOf(other.result, 'inspectSecurityGroups')).toMatchObject({
-      outcome: 'skipped',
-      reason: expect.stringContaining('duplicate'),
-      runbook: { documentName: DOCUMENT, parameters: { SecurityGroupId: [fix.SecurityGroupId], SourceSecurityGroupId: [fix.SourceSecurityGroupId], Port: ['5432'] } },
-    });
+    expect(decisionOf(other.result, 'inspectSecurityGroups')).toMatchObject({ outcome: 'escalate', incidentKey: automatic.incidentKey });
     expect(other.status).toBe(1);
     expect(other.result.failure).toMatchObject({ step: 'refuseUnnamedRule', message: expect.stringContaining('not the named rule') });
     expect(await ingressRules(ec2, account)).toEqual(before);
 
+    const since = (await getProxyCalls(control)).length;
     const named = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
-    expect(decisionOf(named.result, 'inspectSecurityGroups')).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('duplicate') });
+    const inspection = decisionOf(named.result, 'inspectSecurityGroups');
+    // Decided afresh on the same state change (its incident), not "skipped: duplicate delivery": findings, the rule named.
+    expect(inspection).toMatchObject({
+      playbook: 'inspect-security-groups',
+      outcome: 'escalate',
+      incidentKey: automatic.incidentKey,
+      runbook: { documentName: DOCUMENT, parameters: { SecurityGroupId: [fix.SecurityGroupId], SourceSecurityGroupId: [fix.SourceSecurityGroupId], Port: ['5432'] } },
+    });
+    const findings = inspection.findings as string[];
+    expect(findings).toEqual(expect.arrayContaining([expect.stringMatching(/allows no ingress on tcp 5432/)]));
+    // The network was read by this run: EC2's security groups described in the account during it.
+    const calls = (await getProxyCalls(control, since)).filter((c) => c.accountId === account.accountId).map((c) => `${c.service}:${c.operation}`);
+    expect(calls).toContain('ec2:DescribeSecurityGroups');
+    // The approver is asked with this run's findings in front of them.
+    const requests = (await approvals.read()).filter((m) => m.subject === `Approval needed: approveRuleChange of automation ${named.result.executionId}`);
+    expect(requests).toHaveLength(1);
+    const missing = findings.find((f) => /allows no ingress on tcp 5432/.test(f)) ?? '(none)';
+    expect(requests[0]?.message).toContain("This run's own inspection, made just now, answered:");
+    expect(requests[0]?.message).toContain(JSON.stringify(missing).slice(1, -1));
+    expect(requests[0]?.message).not.toContain('duplicate delivery');
     expectSucceeded(named);
     expect(named.result.steps.map((s) => s.step)).toContain('authorizeIngress');
     expect(await databaseReachable(ec2, account)).toBe(true);
   });
 });
 
-// Decision 21's lost event after an EvaluationState-only update (decisions 154, 171; support/lost-alarm-event.ts).
 describe(`${DOCUMENT} after an EvaluationState-only update of the alarm whose ALARM event was lost`, () => {
   const sandbox = lostEventAccount();
   let ec2: EC2Client;

@@ -154,17 +154,25 @@ function keyCondition(input: QueryCommand['input']): (item: Item) => boolean {
   throw new Error(`the test table does not read the KeyConditionExpression "${expression}"`);
 }
 
-/** A Query's FilterExpression: equalities of a top-level attribute and a value, joined by AND. */
+/** A Query's FilterExpression: equalities or begins_with of a top-level attribute and a value, joined by AND. */
 function filter(input: QueryCommand['input']): (item: Item) => boolean {
   const expression = input.FilterExpression;
   if (expression === undefined) return () => true;
   const { name, value } = resolver(input, expression);
-  const terms = expression.split(/\s+AND\s+/i).map((term) => {
+  const terms = expression.split(/\s+AND\s+/i).map((term): ((item: Item) => boolean) => {
     const equality = new RegExp(`^\\s*${NAME}\\s*=\\s*${VALUE}\\s*$`).exec(term);
-    if (!equality?.[1] || !equality[2]) throw new Error(`the test table does not read the FilterExpression "${expression}"`);
-    return { attribute: name(equality[1]), wanted: value(equality[2]) };
+    if (equality?.[1] && equality[2]) {
+      const [attribute, wanted] = [name(equality[1]), value(equality[2])];
+      return (item) => item[attribute] === wanted;
+    }
+    const prefix = new RegExp(`^\\s*begins_with\\(\\s*${NAME}\\s*,\\s*${VALUE}\\s*\\)\\s*$`, 'i').exec(term);
+    if (prefix?.[1] && prefix[2]) {
+      const [attribute, wanted] = [name(prefix[1]), value(prefix[2])];
+      return (item) => typeof item[attribute] === 'string' && typeof wanted === 'string' && (item[attribute] as string).startsWith(wanted);
+    }
+    throw new Error(`the test table does not read the FilterExpression "${expression}"`);
   });
-  return (item) => terms.every(({ attribute, wanted }) => item[attribute] === wanted);
+  return (item) => terms.every((holds) => holds(item));
 }
 
 export class InMemoryDynamoTable {

@@ -22,6 +22,7 @@ import { breach, provisionAccount, putDatabaseCpu, putLambdaMetrics, putQueueDep
 import { alarmOf, scaleUpDatabaseCase } from '../reliability/support/playbook-cases';
 import type { EnvironmentName } from '../../../shared/config/schema';
 import { handlerScheduleDriver } from '../support/handler-schedules';
+import { decisionOf, rehearseDocument } from '../../runbooks/support/rehearse-cli';
 
 const MINUTE_MS = 60_000;
 const ALARM_HANDLERS = ['scale-consumers', 'raise-lambda-memory', 'scale-up-database', 'inspect-security-groups', 'check-db-connections', 'alert-error-rate'] as const;
@@ -249,6 +250,58 @@ describe('the kill switch set to "stop": escalation still pages, each message sa
       expect(text).toContain(`To resume: aws ssm put-parameter --region ${account.clientConfig.region} --name ${account.topology.killSwitch.name} --value off --overwrite`);
     }
     for (const m of messages.filter((x) => x.channel === 'email')) expect(m.message.startsWith('KILL SWITCH ENGAGED: kill switch')).toBe(true);
+  });
+});
+
+// Review 23a R23a-11, decision 372: a change the switch held back on a firing alarm pages L1 at once (no still-firing
+// watch), and after `off` the row's document makes it on the same state change (a document run is decided afresh).
+describe('the kill switch at stop on a firing queue alarm (production; decision 372)', () => {
+  it('pages L1 at once saying nothing was changed; after off, NotificationService-ScaleConsumers applies 50 -> 100 on the same state change, the alarm\'s redelivery still a duplicate', async () => {
+    const account = await provisionAccount('production');
+    const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'kill-switch-held-inbox');
+    const maximumConcurrency = async (): Promise<number | undefined> =>
+      (await account.lambda.send(new GetEventSourceMappingCommand({ UUID: account.topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
+    expect(await maximumConcurrency()).toBe(50);
+    await publishedDecisions(account);
+    await setKillSwitch(account, 'stop');
+    await putQueueDepth(account); // the backlog the alarm saw (decision 217)
+    const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
+    const scaleConsumers = loadHandler<AlarmHandler>('scale-consumers');
+
+    const held = await scaleConsumers(event);
+    expect(held).toMatchObject({ outcome: 'dry-run', escalation: { cause: 'guardrail', guardrail: 'kill-switch' }, before: { maximumConcurrency: 50 }, after: { maximumConcurrency: 100 } });
+    const [published] = await publishedDecisions(account);
+    const escalate = loadHandler<EscalationHandler>('escalate');
+    // Opened now, L1 notified: not a watch that would page only when it comes due.
+    const opened = await escalate(published);
+    expect(opened).toMatchObject({ action: 'opened', delivered: [{ level: 1 }] });
+    const paged = await inbox.read();
+    expect(paged.map((m) => `L${m.level} ${m.channel}`).sort()).toEqual(['L1 chat', 'L1 email']);
+    const email = paged.find((m) => m.channel === 'email')?.message ?? '';
+    expect(email).toContain('The kill switch is engaged: the automation made no change.');
+    expect(email).toContain('then run NotificationService-ScaleConsumers');
+    expect(email).not.toContain('still in ALARM');
+    expect(await maximumConcurrency()).toBe(50);
+
+    // The switch released: the automation does not re-drive the alarm, on call runs the row's document.
+    await setKillSwitch(account, 'off');
+    const run = await rehearseDocument('NotificationService-ScaleConsumers', { QueueName: account.topology.queue.name }, account.env);
+    expect(run.result.status).toBe('Success');
+    expect(run.status).toBe(0);
+    expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({ playbook: 'scale-consumers', outcome: 'applied', incidentKey: held.incidentKey, before: { maximumConcurrency: 50 }, after: { maximumConcurrency: 100 } });
+    expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(100);
+    expect(await maximumConcurrency()).toBe(100);
+    // Recorded on the same incident: escalate trusts the run's decision (its claim and audit entry) and pages nobody.
+    const [applied] = await publishedDecisions(account);
+    expect(applied?.detail).toMatchObject({ outcome: 'applied', incidentKey: held.incidentKey });
+    expect(await escalate(applied)).toMatchObject({ action: 'updated', incidentId: opened.incidentId, delivered: [] });
+    expect(await inbox.read()).toEqual([]);
+
+    // EventBridge's redelivery of the alarm's state change is still a duplicate of the automation's own decision.
+    const since = await callCount();
+    expect(await scaleConsumers(event)).toMatchObject({ outcome: 'skipped', reason: 'duplicate delivery: incident already handled (dry-run)' });
+    expect(mutations(await callsSince(account, since))).toEqual([]);
+    expect(await maximumConcurrency()).toBe(100);
   });
 });
 

@@ -24,14 +24,15 @@ const emitted = [
 
 /**
  * Where running the row's runbook can change the outcome: for the DR standby, whose row's runbook is the failover itself,
- * not the watch again. Everywhere else it invokes the same automation, which decides the same way or, after a failure or
- * an alarm answered without its state time, answers "skipped: duplicate delivery" for the same state change (its claim
- * is completed with the escalation, decisions 150 and 167).
+ * not the watch again; and a change the kill switch held back, which the row's document makes once the switch is off (a
+ * document run is decided afresh on the alarm's current state, decision 372). Everywhere else it invokes the same
+ * automation, which decides the same way; after a failure or an alarm answered without its state time the step is the
+ * cause first (the page says the document decides afresh once it is fixed, decision 372; amends 167).
  */
-const ROW_RUNBOOK_CAN_HELP: ReadonlyArray<[cause: string, playbook: string | undefined]> = [['diagnosis', 'watch-standby']];
+const ROW_RUNBOOK_CAN_HELP: ReadonlyArray<[cause: string, playbook: string | undefined]> = [['diagnosis', 'watch-standby'], ['guardrail/kill-switch', undefined]];
 
 const playbooks = rows.map((r) => r.handler);
-const guardrails = [undefined, 'cooldown', 'hourly-budget', 'dr-region', 'approval-required'];
+const guardrails = [undefined, 'cooldown', 'hourly-budget', 'dr-region', 'approval-required', 'kill-switch'];
 const outcomes = ['escalate', 'applied', 'dry-run'];
 
 function contextFor(cause: string, playbook: string, extra: Partial<CauseStepContext> = {}): CauseStepContext {
@@ -62,14 +63,14 @@ describe('nextStepForCause', () => {
         for (const guardrail of guardrails) {
           for (const outcome of outcomes) {
             const step = nextStepForCause(contextFor(cause, playbook, { ...(guardrail ? { guardrail } : {}), outcome }));
-            if (step.run === 'row') offered.push(`${cause} ${playbook}`);
+            if (step.run === 'row') offered.push(`${cause}${cause === 'guardrail' && guardrail ? `/${guardrail}` : ''} ${playbook}`);
           }
         }
       }
     }
     const allowed = (entry: string): boolean => ROW_RUNBOOK_CAN_HELP.some(([cause, playbook]) => entry.startsWith(`${cause} `) && (playbook === undefined || entry.endsWith(` ${playbook}`)));
     expect([...new Set(offered.filter((entry) => !allowed(entry)))]).toEqual([]);
-    // ...and it is offered where it helps; never after a failure, whose re-run is a duplicate delivery (decision 167).
+    // ...and it is offered where it helps; never after a failure, whose cause comes first (decision 167).
     expect(offered).toContain('diagnosis watch-standby');
     expect(offered.filter((entry) => entry.startsWith('failure ') || entry.startsWith('alarm-time-unknown '))).toEqual([]);
   });
@@ -90,7 +91,9 @@ describe('nextStepForCause', () => {
     ['approval needed and no document makes the change', 'no document', 'by hand', contextFor('approval-required', 'scale-consumers')],
     ['a missing rule the document can add', 'the named document', 're-checks', contextFor('diagnosis', 'inspect-security-groups', { named: 'NotificationService-TroubleshootConnectionTimeout' })],
     ['a DB diagnosis', 'no document', 'max_connections', contextFor('diagnosis', 'check-db-connections')],
-    ['the remediation failed', 'no document', 'answers "skipped: duplicate delivery" for this state change', contextFor('failure', 'scale-consumers')],
+    ['the remediation failed', 'no document', 'decides a document run afresh on the alarm\'s current state', contextFor('failure', 'scale-consumers')],
+    ['a scale-up the kill switch held back', "the row's runbook", 'put the switch back to off (the notice at the top of this message gives the command), then run NotificationService-ScaleConsumers', contextFor('guardrail', 'scale-consumers', { guardrail: 'kill-switch' })],
+    ['a change the kill switch held back on a row without a document', 'no document', 'make it by hand', contextFor('guardrail', 'alert-error-rate', { guardrail: 'kill-switch' })],
     ['the remediation failed, a document named', 'no document', 'make the change by hand', contextFor('failure', 'scale-up-database', { named: 'NotificationService-ScaleUpDatabase' })],
     ['a change not made: the alarm answered without its state time', 'no document', "Look at the alarm's history", contextFor('alarm-time-unknown', 'scale-consumers')],
     ['a failure on a row without a document', 'no document', 'by hand', contextFor('failure', 'alert-error-rate')],

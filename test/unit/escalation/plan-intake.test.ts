@@ -24,6 +24,11 @@ describe('planDecisionIntake', () => {
     ['a late escalation after the alarm cleared', decision({ outcome: 'escalate', escalation: { cause: 'failure' } }), 'RESOLVED', { kind: 'ignore' }],
     ['scale-consumers applied a change on a firing alarm', decision({}), undefined, { kind: 'watch', checkAfterMinutes: 10 }],
     ['development planned a change (report-only)', decision({ outcome: 'dry-run' }), undefined, { kind: 'watch', checkAfterMinutes: 10 }],
+    // Decision 372 (review 23a R23a-11): the kill switch held the change back: nothing done, nothing will be; paged now.
+    ['the kill switch held back a scale-up on a firing alarm', decision({ outcome: 'dry-run', reason: 'scale ... 50 -> 100 — kill switch is "stop"', escalation: { cause: 'guardrail', guardrail: 'kill-switch' } }), undefined, { kind: 'open', cause: 'guardrail', reason: 'scale ... 50 -> 100 — kill switch is "stop"' }],
+    ['the kill switch held back a change while a watch of the same state change stands', decision({ outcome: 'dry-run', escalation: { cause: 'guardrail', guardrail: 'kill-switch' } }), 'WATCHING', { kind: 'open', cause: 'guardrail' }],
+    ['the kill switch held back a document run of an incident someone owns', decision({ outcome: 'dry-run', escalation: { cause: 'guardrail', guardrail: 'kill-switch' } }), 'ACKNOWLEDGED', { kind: 'update' }],
+    ['the kill switch held back a restore on OK: the OK still resolves', decision({ outcome: 'dry-run', alarmState: 'OK', escalation: { cause: 'guardrail', guardrail: 'kill-switch' } }), 'OPEN', { kind: 'resolve', okTime: ALARM_TIME }],
     ['a change applied on an incident already open', decision({}), 'ACKNOWLEDGED', { kind: 'update' }],
     ['nothing to do and no incident', decision({ outcome: 'skipped', reason: 'stale event: the alarm is now OK, the event says ALARM' }), undefined, { kind: 'ignore' }],
     ['skipped on an open incident', decision({ outcome: 'skipped', reason: 'cooldown' }), 'OPEN', { kind: 'update' }],

@@ -274,6 +274,28 @@ describe('parseAlarmEvent', () => {
     });
   });
 
+  // Decision 372: the documents name their execution; CloudWatch never writes the field.
+  describe("a document run's execution (detail.runbookExecution)", () => {
+    it('keeps the execution id an SSM document wrote, beside the state change\'s own key', () => {
+      const event = parseAlarmEvent(changed('alarm-state-change-single-metric', [['detail', 'runbookExecution'], '4105a4fc-f944-11e6-9d32-8b2b8e1e5e9d']));
+      expect(event.runbookExecution).toBe('4105a4fc-f944-11e6-9d32-8b2b8e1e5e9d');
+      expect(event.incidentKey).toBe('arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh#2019-10-02T17:04:40.989+0000');
+    });
+
+    it('an event as CloudWatch writes it names no execution', () => {
+      expect(parseAlarmEvent(fixture('alarm-state-change-single-metric'))).not.toHaveProperty('runbookExecution');
+    });
+
+    it.each([
+      ['a key separator', 'exec#runbook:other'],
+      ['an empty id', ''],
+      ['65 characters', 'a'.repeat(65)],
+      ['not a string', 42],
+    ])('rejects an execution id with %s', (_case, value) => {
+      expect(rejection(changed('alarm-state-change-single-metric', [['detail', 'runbookExecution'], value])).details).toEqual([expect.stringMatching(/^detail\.runbookExecution: /)]);
+    });
+  });
+
   describe('tolerance', () => {
     it.each<[string, Record<string, unknown>]>([
       ['accepts unknown top-level fields', changed('alarm-state-change-single-metric', [['replay-name'], 'replay-2024'])],

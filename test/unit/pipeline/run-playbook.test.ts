@@ -599,10 +599,71 @@ describe('runPlaybook', () => {
     expect(counter.applyCalls).toBe(0);
   });
 
-  it('plans but does not apply when the kill switch is engaged', async () => {
+  it('plans but does not apply when the kill switch is engaged, naming the switch as the guardrail that held it (decision 372)', async () => {
     const { deps, counter } = setup({ killSwitch: true });
-    expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('kill switch') });
+    expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('kill switch'), escalation: { cause: 'guardrail', guardrail: 'kill-switch' } });
     expect(counter.applyCalls).toBe(0);
+  });
+
+  it("development's configured dry run names no guardrail: it is watched, not escalated (decision 28)", async () => {
+    const { deps } = setup({ environment: 'development' });
+    expect(await runPlaybook(deps, event())).not.toHaveProperty('escalation');
+  });
+
+  // Review 23a R23a-2 / R23a-11: a document run is a person's explicit request, not a redelivery of the alarm's event.
+  describe('a document run of a state change the automation already decided is decided afresh, once per execution (decision 372)', () => {
+    function documentRun(execution: string): unknown {
+      const e = event() as { detail: Record<string, unknown> };
+      e.detail.runbookExecution = execution;
+      return e;
+    }
+
+    it('after a kill-switch dry run and the switch back to off: the run applies on the same state change; the alarm redelivered and the same execution again are duplicates; another execution meets the cooldown', async () => {
+      const { deps, counter, store, published } = setup();
+      let engaged = true;
+      const switched = { ...deps, services: { ...deps.services, killSwitch: { read: async () => ({ engaged, reason: engaged ? 'kill switch /test is "stop"' : 'kill switch off' }) } } };
+      const held = await runPlaybook(switched, event());
+      expect(held).toMatchObject({ outcome: 'dry-run', escalation: { guardrail: 'kill-switch' } });
+      engaged = false;
+
+      const run = await runPlaybook(switched, documentRun('exec-1'));
+      expect(run).toMatchObject({ outcome: 'applied', incidentKey: held.incidentKey, before: { value: 1 }, after: { value: 2 } });
+      expect(counter.value).toBe(2);
+      // The alarm's own redelivery: a duplicate of the automation's decision, as strictly as before.
+      expect(await runPlaybook(switched, event())).toMatchObject({ outcome: 'skipped', reason: 'duplicate delivery: incident already handled (dry-run)' });
+      // The same execution's invocation again (Automation's retry of the step): a duplicate of that run.
+      expect(await runPlaybook(switched, documentRun('exec-1'))).toMatchObject({ outcome: 'skipped', reason: 'duplicate delivery: incident already handled (applied)' });
+      // Another execution: decided on the state now, inside the cooldown of the run's change.
+      expect(await runPlaybook(switched, documentRun('exec-2'))).toMatchObject({ outcome: 'escalate', escalation: { cause: 'guardrail', guardrail: 'cooldown' }, incidentKey: held.incidentKey });
+      expect([counter.applyCalls, counter.value]).toEqual([1, 2]);
+      expect(published.map((d) => d.outcome)).toEqual(['dry-run', 'applied', 'escalate']);
+      // Each decision has an audit entry of its own, all about the one state change; the run's is keyed by its execution.
+      expect(store.audit.map((a) => a.incidentKey)).toEqual([held.incidentKey, `${held.incidentKey ?? ''}#runbook:exec-1`, `${held.incidentKey ?? ''}#runbook:exec-2`]);
+      expect(store.audit.map((a) => a.decision.incidentKey)).toEqual([held.incidentKey, held.incidentKey, held.incidentKey]);
+    });
+
+    it('a document run that comes first takes the state change\'s own claim: the alarm\'s event after it is a duplicate, nothing changed twice', async () => {
+      const { deps, counter } = setup();
+      expect(await runPlaybook(deps, documentRun('exec-1'))).toMatchObject({ outcome: 'applied' });
+      expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'skipped', reason: 'duplicate delivery: incident already handled (applied)' });
+      expect([counter.applyCalls, counter.value]).toEqual([1, 2]);
+    });
+
+    it('a document run while the automation holds the claim is answered as a duplicate in progress, nothing decided twice', async () => {
+      const { deps, counter } = setup();
+      const both = await Promise.all([runPlaybook(deps, event()), runPlaybook(deps, documentRun('exec-1'))]);
+      expect(both.map((d) => d.outcome).sort()).toEqual(['applied', 'skipped']);
+      expect(both.find((d) => d.outcome === 'skipped')?.reason).toBe('duplicate delivery: incident already being handled by another invocation');
+      expect(counter.applyCalls).toBe(1);
+    });
+
+    it('the alarm delivered 50 times after a document run decided it: one change, 50 duplicates', async () => {
+      const { deps, counter } = setup();
+      await runPlaybook(deps, documentRun('exec-1'));
+      const decisions = await Promise.all(Array.from({ length: 50 }, () => runPlaybook(deps, event())));
+      expect(decisions.filter((d) => d.outcome === 'skipped')).toHaveLength(50);
+      expect(counter.applyCalls).toBe(1);
+    });
   });
 
   describe('a kill switch that could not be read (decision 173)', () => {
