@@ -14,11 +14,12 @@ import type { RehearsalResult } from '../../sandbox/rehearsal/engine';
 import { decisionOf, expectSucceeded, rehearseDocument, runCli, stepOutputs } from './support/rehearse-cli';
 
 /**
- * Its automation had escalated this state change and does nothing again: not a silent success (decision 167). The
- * document fails itself at automationDidNotAct with the Lambda's answer, as it would on real Automation (decision 211),
- * and still reads the consumers back: exit 1, no "ran to the end" warning.
+ * Its automation had escalated this state change (the consumers at the cap): the document's run is decided afresh on the
+ * alarm's current state (decision 372) and meets the same cap; not a silent success (decision 167). The document fails
+ * itself at automationDidNotAct with the Lambda's answer, as it would on real Automation (decision 211), and still reads
+ * the consumers back: exit 1, no "ran to the end" warning.
  */
-function expectDuplicateOfEscalation(run: { status: number | null; stderr: string; result: RehearsalResult }): void {
+function expectRefusedAtTheCap(run: { status: number | null; stderr: string; result: RehearsalResult }): void {
   expect(run.result.status).toBe('Failed');
   expect(run.status).toBe(1);
   expect(run.stderr).not.toContain('WARNING');
@@ -26,7 +27,8 @@ function expectDuplicateOfEscalation(run: { status: number | null; stderr: strin
     step: 'automationDidNotAct',
     message: `$.MetricAlarms[0].StateValue is "ALARM", expected ${JSON.stringify(`the automation to have scaled the consumers; it did not, scale-consumers answered ${String(stepOutputs(run.result, 'runScaleConsumers').Payload)}`)}`,
   });
-  expect(run.result.failure?.message).toContain('\\"reason\\":\\"duplicate delivery: incident already handled (escalate)\\"');
+  expect(run.result.failure?.message).toContain('are at the environment cap (MaximumConcurrency 400)');
+  expect(run.result.failure?.message).not.toContain('duplicate delivery');
   expect(run.result.steps.map((s) => `${s.step}:${s.status}`).slice(-4)).toEqual(['runScaleConsumers:Success', 'checkAutomationActed:Success', 'automationDidNotAct:Failed', 'readConsumers:Success']);
 }
 
@@ -244,14 +246,14 @@ describe(`${DOCUMENT} on a state change the automation already handled`, () => {
     incident = await openIncident();
   });
 
-  it('answers "duplicate delivery" for the state change EventBridge delivered first: no second incident, nobody paged again', async () => {
+  it('decides the run afresh on the state change EventBridge delivered first: the same cap, recorded on the same incident, nobody paged again', async () => {
     const [opened, ...others] = await unresolved();
     expect(others).toEqual([]);
     expect(opened).toMatchObject({ incidentId: incident.incidentId, status: 'OPEN', alarmTime: expect.stringMatching(/\+0000$/) });
 
     const run = await rehearseDocument(DOCUMENT, { QueueName: incident.account.topology.queue.name }, incident.account.env);
 
-    expectDuplicateOfEscalation(run);
+    expectRefusedAtTheCap(run);
     // The document's event wrote the instant the other way: this is the case the key must not split.
     expect(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp).toMatch(/Z$/);
     expect(Date.parse(String(stepOutputs(run.result, 'readAlarm').StateUpdatedTimestamp))).toBe(Date.parse(String(opened?.alarmTime)));
@@ -261,19 +263,19 @@ describe(`${DOCUMENT} on a state change the automation already handled`, () => {
     expect(run.result.steps.map((s) => s.step)).not.toContain('stampWithTransitionTime');
     expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({
       playbook: 'scale-consumers',
-      outcome: 'skipped',
-      reason: expect.stringContaining('duplicate delivery'),
+      outcome: 'escalate',
+      escalation: { cause: 'cap-reached' },
       incidentKey: opened?.incidentKey,
     });
-    // Whatever the run published goes where the deployment's rule sends it; a duplicate publishes nothing.
+    // What the run published goes where the deployment's rule sends it: escalate files it on the same incident.
     const routed = await routeDecisions();
     expect(await unresolved()).toEqual([expect.objectContaining({ incidentId: incident.incidentId, status: 'OPEN', level: 1 })]);
     expect(await incident.inbox.read()).toEqual([]);
-    expect(routed).toBe(0);
+    expect(routed).toBe(1);
     expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(400);
   });
 
-  it('answers "duplicate delivery" as well where the alarm answers StateTransitionedTimestamp, as CloudWatch does', async () => {
+  it('keys the run to the same state change as well where the alarm answers StateTransitionedTimestamp, as CloudWatch does', async () => {
     const [opened] = await unresolved();
     const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
     const scope = { accountId: incident.account.accountId };
@@ -283,19 +285,19 @@ describe(`${DOCUMENT} on a state change the automation already handled`, () => {
     try {
       const run = await rehearseDocument(DOCUMENT, { QueueName: incident.account.topology.queue.name }, incident.account.env);
 
-      expectDuplicateOfEscalation(run);
+      expectRefusedAtTheCap(run);
       expect(stepOutputs(run.result, 'readAlarm').StateTransitionedTimestamp).toMatch(/Z$/);
       expect(Date.parse(String(stepOutputs(run.result, 'readAlarm').StateTransitionedTimestamp))).toBe(Date.parse(String(opened?.alarmTime)));
       expect(run.result.steps.find((s) => s.step === 'stampWithTransitionTime')).toMatchObject({ status: 'Success' });
       expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({
-        outcome: 'skipped',
-        reason: expect.stringContaining('duplicate delivery'),
+        outcome: 'escalate',
+        escalation: { cause: 'cap-reached' },
         incidentKey: opened?.incidentKey,
       });
       const routed = await routeDecisions();
       expect(await unresolved()).toEqual([expect.objectContaining({ incidentId: incident.incidentId, status: 'OPEN', level: 1 })]);
       expect(await incident.inbox.read()).toEqual([]);
-      expect(routed).toBe(0);
+      expect(routed).toBe(1);
     } finally {
       await clearAlarmTransitions(control, scope);
     }

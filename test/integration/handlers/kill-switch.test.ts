@@ -269,7 +269,8 @@ describe('the kill switch at stop on a firing queue alarm (production; decision 
     const scaleConsumers = loadHandler<AlarmHandler>('scale-consumers');
 
     const held = await scaleConsumers(event);
-    expect(held).toMatchObject({ outcome: 'dry-run', escalation: { cause: 'guardrail', guardrail: 'kill-switch' }, before: { maximumConcurrency: 50 }, after: { maximumConcurrency: 100 } });
+    const mapping = account.topology.consumer.mappingUuid;
+    expect(held).toMatchObject({ outcome: 'dry-run', escalation: { cause: 'guardrail', guardrail: 'kill-switch' }, before: { maximumConcurrency: { [mapping]: 50 } }, after: { maximumConcurrency: { [mapping]: 100 } } });
     const [published] = await publishedDecisions(account);
     const escalate = loadHandler<EscalationHandler>('escalate');
     // Opened now, L1 notified: not a watch that would page only when it comes due.
@@ -288,7 +289,7 @@ describe('the kill switch at stop on a firing queue alarm (production; decision 
     const run = await rehearseDocument('NotificationService-ScaleConsumers', { QueueName: account.topology.queue.name }, account.env);
     expect(run.result.status).toBe('Success');
     expect(run.status).toBe(0);
-    expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({ playbook: 'scale-consumers', outcome: 'applied', incidentKey: held.incidentKey, before: { maximumConcurrency: 50 }, after: { maximumConcurrency: 100 } });
+    expect(decisionOf(run.result, 'runScaleConsumers')).toMatchObject({ playbook: 'scale-consumers', outcome: 'applied', incidentKey: held.incidentKey, before: { maximumConcurrency: { [mapping]: 50 } }, after: { maximumConcurrency: { [mapping]: 100 } } });
     expect(run.result.outputs['readConsumers.MaximumConcurrency']).toBe(100);
     expect(await maximumConcurrency()).toBe(100);
     // Recorded on the same incident: escalate trusts the run's decision (its claim and audit entry) and pages nobody.

@@ -65,7 +65,14 @@ describe('matchRecordedDecision', () => {
     expect(matchRecordedDecision(madeWorse, claims, [{ incidentKey: audit.incidentKey, decision: madeWorse as unknown as Record<string, unknown> }])).toMatchObject({ kind: 'accepted' });
   });
 
+  it("accepts a document run's decision by its audit entry keyed by the run (decision 372), on the state change's claim", () => {
+    const run = { incidentKey: `${audit.incidentKey}#runbook:4105a4fc-f944-11e6-9d32-8b2b8e1e5e9d`, decision: recorded };
+    expect(matchRecordedDecision(real, [{ name: 'scale-consumers', status: 'COMPLETED', outcome: 'dry-run' }], [run])).toEqual({ kind: 'accepted', recorded });
+  });
+
   it.each([
+    ["another incident's document run", [{ name: 'scale-consumers' }], [{ ...audit, incidentKey: `${ALARM_ARN}#2026-11-24T00:00:00.000+0000#runbook:exec-1` }], 'no audit record'],
+    ['an entry whose key only begins with the incident key', [{ name: 'scale-consumers' }], [{ ...audit, incidentKey: `${audit.incidentKey}0` }], 'no audit record'],
     ['no claim on the incident', [], [audit], 'no claim of scale-consumers'],
     ["another playbook's claim", [{ name: 'raise-lambda-memory' }], [audit], 'no claim of scale-consumers'],
     ['a claim but no audit entry', [{ name: 'scale-consumers' }], [], 'no audit record'],
