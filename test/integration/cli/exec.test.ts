@@ -107,7 +107,7 @@ describe('runbook exec on the sandbox', () => {
     expect(last).toContain('\\"outcome\\":\\"escalate\\"');
     expect(last).toMatch(/consumers of \S+ are at the environment cap \(MaximumConcurrency 400\)/);
 
-    // A new state change (the document's run of the same one would be a duplicate): rehearse --json.
+    // A new state change, run with rehearse --json.
     await account.transition(queueAlarmName(account.topology), 'OK');
     await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     await account.transition(queueAlarmName(account.topology), 'ALARM');
