@@ -73,7 +73,7 @@ const planCommand = (ctx: CauseStepContext): string =>
 /** What the row's document does for a state change the automation recorded as handled (its claim is completed): it decides afresh. */
 function alreadyHandled(ctx: CauseStepContext): string {
   return ctx.rowRunbook
-    ? `${ctx.rowRunbook} invokes the same automation, which decides a document run afresh on the alarm's current state (decision 375): run it once the cause is fixed, and the same guardrails apply.`
+    ? `${ctx.rowRunbook} invokes the same automation, which decides a document run afresh on the alarm's current state (decision 379): run it once the cause is fixed, and the same guardrails apply.`
     : 'This row has no document: the change is made by hand.';
 }
 
@@ -129,7 +129,7 @@ function guardrail(ctx: CauseStepContext): CauseStep {
           noRerun(ctx, 'is held back the same way in this region'),
         ],
       };
-    // Decision 375: the kill switch held back a change the alarm calls for; the incident opens at once (no watch).
+    // Decision 379: the kill switch held back a change the alarm calls for; the incident opens at once (no watch).
     case 'kill-switch': {
       const lines = [
         'The kill switch is engaged: the automation made no change. The change above (before -> after) is what it would have made.',
@@ -158,7 +158,7 @@ function guardrail(ctx: CauseStepContext): CauseStep {
 /** One rule per cause: the compiler refuses a cause without one. */
 const CAUSE_STEPS: Record<IncidentCause, (ctx: CauseStepContext) => CauseStep> = {
   // The claim of this state change is completed with the escalation: the automation's own deliveries of it are
-  // duplicates (decision 150), while a document run of it is decided afresh (decision 375, amending 167).
+  // duplicates (decision 150), while a document run of it is decided afresh (decision 379, amending 167).
   failure: (ctx) => ({
     title: 'Fix the error, then make the change by hand',
     lines: [

@@ -80,7 +80,7 @@ export class DecisionRecords {
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
             // The state change's own entries, and those of its document runs decided afresh, keyed `<incidentKey>#runbook:<id>`
-            // (run-key.ts, decision 375); matchRecordedDecision then holds each to this incident exactly.
+            // (run-key.ts, decision 379); matchRecordedDecision then holds each to this incident exactly.
             FilterExpression: 'begins_with(incidentKey, :incidentKey)',
             ExpressionAttributeValues: { ':pk': `RESOURCE#${resourceArn}`, ':from': `AUDIT#${fromIso}`, ':to': 'AUDIT#\uffff', ':incidentKey': incidentKey },
             ConsistentRead: true,

@@ -66,7 +66,7 @@ export function planDecisionIntake(
   if (decision.alarmState === 'OK') return { kind: 'resolve', okTime: decision.alarmTime };
   if (existing === 'RESOLVED') return { kind: 'ignore', reason: 'the incident is already resolved' };
   // A change the kill switch held back on a firing alarm: nothing was done and nothing will be (the automation decides a
-  // state change once), so the incident opens now, not after a watch (decision 375; amends 28).
+  // state change once), so the incident opens now, not after a watch (decision 379; amends 28).
   if (decision.outcome === 'dry-run' && decision.alarmState === 'ALARM' && decision.escalation?.guardrail === 'kill-switch') {
     if (existing === 'ACKNOWLEDGED') return { kind: 'update' };
     return { kind: 'open', cause: decision.escalation.cause, reason: decision.reason };

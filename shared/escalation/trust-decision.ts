@@ -124,7 +124,7 @@ export function matchRecordedDecision(
   const claim = claims.find((c) => c.name === decision.playbook || c.name.endsWith(`#${decision.playbook}`));
   if (!claim) return { kind: 'refused', reason: `no claim of ${decision.playbook} on incident ${decision.incidentKey ?? '?'} in the state table` };
   const recorded = audits.find(
-    // A document run's entry is keyed by its run (run-key.ts), its decision by the state change (decision 375).
+    // A document run's entry is keyed by its run (run-key.ts), its decision by the state change (decision 379).
     (a) => (a.incidentKey === decision.incidentKey || incidentKeyOfRun(a.incidentKey) === decision.incidentKey) && SAME_FIELDS.every((field) => a.decision[field] === decision[field]),
   )?.decision;
   if (!recorded) {

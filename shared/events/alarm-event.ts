@@ -85,7 +85,7 @@ export interface AlarmStateChange {
   /**
    * The SSM Automation execution that built this event (`detail.runbookExecution`, written only by the project's
    * documents): a person's explicit request, decided on the alarm's current state even where the automation already
-   * decided this state change (shared/events/run-key.ts, decision 375). Never set by CloudWatch.
+   * decided this state change (shared/events/run-key.ts, decision 379). Never set by CloudWatch.
    */
   runbookExecution?: string;
 }

@@ -10,7 +10,7 @@ const RUN_SUFFIX = /#runbook:[A-Za-z0-9-]{1,64}$/;
 
 /**
  * The key of a document run of a state change the automation already decided: `<incidentKey>#runbook:<execution id>`, so
- * that run is decided afresh, once per execution (decision 375). An alarm delivery's key is its incident key.
+ * that run is decided afresh, once per execution (decision 379). An alarm delivery's key is its incident key.
  */
 export function runbookRunKey(incidentKey: string, runbookExecution: string): string {
   return `${incidentKey}#runbook:${runbookExecution}`;

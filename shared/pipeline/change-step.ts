@@ -63,7 +63,7 @@ async function applyPlannedChange<Clients, Target extends { resource: ResourceRe
     resourceState,
     nowSeconds,
     killSwitch: settledValue(killSwitchRead),
-    // The key this decision is claimed under: the state change's, or a document run's own (decision 375).
+    // The key this decision is claimed under: the state change's, or a document run's own (decision 379).
     incidentKey: claim?.incidentKey ?? event.incidentKey,
     ...(servingRead.status === 'fulfilled' && servingRead.value ? { regionServing: servingRead.value } : {}),
   });
@@ -81,7 +81,7 @@ async function applyPlannedChange<Clients, Target extends { resource: ResourceRe
   }
   if (verdict.action === 'dry-run') {
     // The kill switch is a person's stop, not a configured dry run: the change the alarm calls for is not made, so a
-    // person is told now (escalate opens the incident at once instead of watching; decision 375).
+    // person is told now (escalate opens the incident at once instead of watching; decision 379).
     const stopped = verdict.killSwitch ? { escalation: { cause: 'guardrail' as const, guardrail: 'kill-switch' } } : {};
     return decide({ outcome: 'dry-run', reason: `${plan.summary} — ${verdict.reason}`, ...planned, ...manual, ...serving, ...stopped, dryRun: true });
   }

@@ -199,7 +199,7 @@ export async function runPlaybook<Clients, Target extends { resource: ResourceRe
   const addressed = addressTarget(deps, target);
   // A document run (event.runbookExecution) is a person's explicit request: where the automation already decided this
   // state change (its claim completed), the run is decided afresh on the current state under a claim of its own, one per
-  // execution; every other delivery is exactly-once per state change as before (decision 375).
+  // execution; every other delivery is exactly-once per state change as before (decision 379).
   let decidedBefore = false;
   const underClaim = (runKey: string): Promise<Decision> =>
     runUnderClaim<Intent<Change>, Decision>({ store: services.store, clock, logger }, playbook.name, runKey, {

@@ -103,7 +103,7 @@ function decisionOf(job: HealthCheckJob, runtime: RuntimeConfig, clock: Clock, r
     region: alarm.region,
     account: alarm.account,
     // The state change's key, also for the check of a document run's change (claimed under its run key): the incident
-    // escalate files it under (decision 375).
+    // escalate files it under (decision 379).
     incidentKey: incidentKeyOfRun(job.incidentKey),
     ...(alarm.name ? { alarmName: alarm.name } : {}),
     ...(alarm.arn ? { alarmArn: alarm.arn } : {}),

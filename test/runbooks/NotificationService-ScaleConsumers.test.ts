@@ -15,7 +15,7 @@ import { decisionOf, expectSucceeded, rehearseDocument, runCli, stepOutputs } fr
 
 /**
  * Its automation had escalated this state change (the consumers at the cap): the document's run is decided afresh on the
- * alarm's current state (decision 375) and meets the same cap; not a silent success (decision 167). The document fails
+ * alarm's current state (decision 379) and meets the same cap; not a silent success (decision 167). The document fails
  * itself at automationDidNotAct with the Lambda's answer, as it would on real Automation (decision 211), and still reads
  * the consumers back: exit 1, no "ran to the end" warning.
  */

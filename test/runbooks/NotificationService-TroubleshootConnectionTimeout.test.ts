@@ -59,7 +59,7 @@ describe(DOCUMENT, () => {
   });
 
   // Each run inspects a state change of its own (a document run of a state change already decided is decided afresh,
-  // decision 375: see the last test).
+  // decision 379: see the last test).
   beforeEach(async () => {
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'OK');
     await account.transition(alarmOf(account.topology, 'inspect-security-groups'), 'ALARM');
@@ -188,7 +188,7 @@ describe(DOCUMENT, () => {
     expect(await ingressRules(ec2, account)).toEqual(before);
   });
 
-  // Review 23a R23a-2, decision 375: after the automation escalated this state change, the document's inspection was a
+  // Review 23a R23a-2, decision 379: after the automation escalated this state change, the document's inspection was a
   // duplicate delivery (no findings, the network not read), yet the approver was asked to read its findings. A document
   // run is decided afresh: its own inspection reads the network now, and the approval request carries what it found.
   it('on a state change the automation already inspected and escalated, inspects afresh: its findings in the step output and in the approval request; another rule refused, the named one added after approval', async () => {

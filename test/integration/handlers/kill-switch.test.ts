@@ -253,9 +253,9 @@ describe('the kill switch set to "stop": escalation still pages, each message sa
   });
 });
 
-// Review 23a R23a-11, decision 375: a change the switch held back on a firing alarm pages L1 at once (no still-firing
+// Review 23a R23a-11, decision 379: a change the switch held back on a firing alarm pages L1 at once (no still-firing
 // watch), and after `off` the row's document makes it on the same state change (a document run is decided afresh).
-describe('the kill switch at stop on a firing queue alarm (production; decision 375)', () => {
+describe('the kill switch at stop on a firing queue alarm (production; decision 379)', () => {
   it('pages L1 at once saying nothing was changed; after off, NotificationService-ScaleConsumers applies 50 -> 100 on the same state change, the alarm\'s redelivery still a duplicate', async () => {
     const account = await provisionAccount('production');
     const inbox = await createEscalationInbox(account.clientConfig, account.topology, 'kill-switch-held-inbox');

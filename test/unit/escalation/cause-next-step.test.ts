@@ -25,9 +25,9 @@ const emitted = [
 /**
  * Where running the row's runbook can change the outcome: for the DR standby, whose row's runbook is the failover itself,
  * not the watch again; and a change the kill switch held back, which the row's document makes once the switch is off (a
- * document run is decided afresh on the alarm's current state, decision 375). Everywhere else it invokes the same
+ * document run is decided afresh on the alarm's current state, decision 379). Everywhere else it invokes the same
  * automation, which decides the same way; after a failure or an alarm answered without its state time the step is the
- * cause first (the page says the document decides afresh once it is fixed, decision 375; amends 167).
+ * cause first (the page says the document decides afresh once it is fixed, decision 379; amends 167).
  */
 const ROW_RUNBOOK_CAN_HELP: ReadonlyArray<[cause: string, playbook: string | undefined]> = [['diagnosis', 'watch-standby'], ['guardrail/kill-switch', undefined]];
 

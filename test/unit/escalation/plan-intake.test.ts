@@ -24,7 +24,7 @@ describe('planDecisionIntake', () => {
     ['a late escalation after the alarm cleared', decision({ outcome: 'escalate', escalation: { cause: 'failure' } }), 'RESOLVED', { kind: 'ignore' }],
     ['scale-consumers applied a change on a firing alarm', decision({}), undefined, { kind: 'watch', checkAfterMinutes: 10 }],
     ['development planned a change (report-only)', decision({ outcome: 'dry-run' }), undefined, { kind: 'watch', checkAfterMinutes: 10 }],
-    // Decision 375 (review 23a R23a-11): the kill switch held the change back: nothing done, nothing will be; paged now.
+    // Decision 379 (review 23a R23a-11): the kill switch held the change back: nothing done, nothing will be; paged now.
     ['the kill switch held back a scale-up on a firing alarm', decision({ outcome: 'dry-run', reason: 'scale ... 50 -> 100 — kill switch is "stop"', escalation: { cause: 'guardrail', guardrail: 'kill-switch' } }), undefined, { kind: 'open', cause: 'guardrail', reason: 'scale ... 50 -> 100 — kill switch is "stop"' }],
     ['the kill switch held back a change while a watch of the same state change stands', decision({ outcome: 'dry-run', escalation: { cause: 'guardrail', guardrail: 'kill-switch' } }), 'WATCHING', { kind: 'open', cause: 'guardrail' }],
     ['the kill switch held back a document run of an incident someone owns', decision({ outcome: 'dry-run', escalation: { cause: 'guardrail', guardrail: 'kill-switch' } }), 'ACKNOWLEDGED', { kind: 'update' }],

@@ -60,7 +60,7 @@ describe('renderEmail', () => {
     expect(text).toContain('Cloud Infrastructure Team (L2) at 2026-11-25 14:15 UTC (in 15 min), unless acknowledged or the alarm clears.');
   });
 
-  it('after a failure offers no document run: the cause comes first; the change is made by hand or by the row\'s document, decided afresh (decisions 167, 375)', () => {
+  it('after a failure offers no document run: the cause comes first; the change is made by hand or by the row\'s document, decided afresh (decisions 167, 379)', () => {
     const { text } = renderEmail(buildMessageView(input({ incident: failureIncident() })));
     const step = text.slice(text.indexOf('NEXT STEP')).split('\n\n')[0];
     expect(step).toBe(
@@ -68,7 +68,7 @@ describe('renderEmail', () => {
         'NEXT STEP: Fix the error, then make the change by hand',
         '  The remediation failed with the error above: fix what it names first (a missing permission, a resource that is gone, a throttled API).',
         `  Then make the change by hand, as the automation planned it (\`runbook plan --alarm '${ALARM_NAME}' -e production --region us-east-1\` shows what it would change now, and changes nothing): the automation recorded this alarm state change as handled and will not act on its events again.`,
-        "  NotificationService-ScaleConsumers invokes the same automation, which decides a document run afresh on the alarm's current state (decision 375): run it once the cause is fixed, and the same guardrails apply.",
+        "  NotificationService-ScaleConsumers invokes the same automation, which decides a document run afresh on the alarm's current state (decision 379): run it once the cause is fixed, and the same guardrails apply.",
       ].join('\n'),
     );
     expect(text).not.toContain('--document-name NotificationService-ScaleConsumers');

@@ -65,7 +65,7 @@ describe('matchRecordedDecision', () => {
     expect(matchRecordedDecision(madeWorse, claims, [{ incidentKey: audit.incidentKey, decision: madeWorse as unknown as Record<string, unknown> }])).toMatchObject({ kind: 'accepted' });
   });
 
-  it("accepts a document run's decision by its audit entry keyed by the run (decision 375), on the state change's claim", () => {
+  it("accepts a document run's decision by its audit entry keyed by the run (decision 379), on the state change's claim", () => {
     const run = { incidentKey: `${audit.incidentKey}#runbook:4105a4fc-f944-11e6-9d32-8b2b8e1e5e9d`, decision: recorded };
     expect(matchRecordedDecision(real, [{ name: 'scale-consumers', status: 'COMPLETED', outcome: 'dry-run' }], [run])).toEqual({ kind: 'accepted', recorded });
   });

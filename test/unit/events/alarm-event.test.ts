@@ -274,7 +274,7 @@ describe('parseAlarmEvent', () => {
     });
   });
 
-  // Decision 375: the documents name their execution; CloudWatch never writes the field.
+  // Decision 379: the documents name their execution; CloudWatch never writes the field.
   describe("a document run's execution (detail.runbookExecution)", () => {
     it('keeps the execution id an SSM document wrote, beside the state change\'s own key', () => {
       const event = parseAlarmEvent(changed('alarm-state-change-single-metric', [['detail', 'runbookExecution'], '4105a4fc-f944-11e6-9d32-8b2b8e1e5e9d']));

@@ -1,4 +1,4 @@
-// The key a decision is claimed under: the alarm's state change, or one document run of it (decision 375).
+// The key a decision is claimed under: the alarm's state change, or one document run of it (decision 379).
 import { incidentKeyOfRun, runbookRunKey } from '../../../shared/events/run-key';
 
 const INCIDENT = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Queue Depth > 1000 (notification-service-queue)#2026-12-07T22:20:00.000Z';

@@ -599,7 +599,7 @@ describe('runPlaybook', () => {
     expect(counter.applyCalls).toBe(0);
   });
 
-  it('plans but does not apply when the kill switch is engaged, naming the switch as the guardrail that held it (decision 375)', async () => {
+  it('plans but does not apply when the kill switch is engaged, naming the switch as the guardrail that held it (decision 379)', async () => {
     const { deps, counter } = setup({ killSwitch: true });
     expect(await runPlaybook(deps, event())).toMatchObject({ outcome: 'dry-run', reason: expect.stringContaining('kill switch'), escalation: { cause: 'guardrail', guardrail: 'kill-switch' } });
     expect(counter.applyCalls).toBe(0);
@@ -611,7 +611,7 @@ describe('runPlaybook', () => {
   });
 
   // Review 23a R23a-2 / R23a-11: a document run is a person's explicit request, not a redelivery of the alarm's event.
-  describe('a document run of a state change the automation already decided is decided afresh, once per execution (decision 375)', () => {
+  describe('a document run of a state change the automation already decided is decided afresh, once per execution (decision 379)', () => {
     function documentRun(execution: string): unknown {
       const e = event() as { detail: Record<string, unknown> };
       e.detail.runbookExecution = execution;
