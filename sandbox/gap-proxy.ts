@@ -18,6 +18,7 @@ import { accountIdFromAccessKeyId, DEFAULT_REGION } from './credentials';
 import { QualifiedPolicies } from './lambda-qualified-policies';
 import { functionNameOfPath, LambdaRevisions, withRevision } from './lambda-revisions';
 import { vpcConfigSubnet, withVpcId } from './lambda-vpc-id';
+import { LambdaLoggingConfigs, withLoggingConfig, type LoggingConfigAction } from './lambda-logging-config';
 import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './metric-filter-pattern';
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 import { messagesDeleted, messagesSent, SQS_DELETES_METRIC, SQS_SENT_METRIC } from './sqs-message-metrics';
@@ -1171,6 +1172,17 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (fn.kind !== 'read') lambdaRevisions.renew(fn.key);
     return fn.kind === 'delete' ? answer : realVpcId(described, { ...answer, body: withRevision(described.operation, answer.body, lambdaRevisions.revisionOf(fn.key)) });
   };
+  // moto takes and answers no LoggingConfig (sandbox/lambda-logging-config.ts): kept here, put back in the answers.
+  const loggingConfigs = new LambdaLoggingConfigs();
+  const loggingActionOf = (req: IncomingMessage, body: Buffer, described: RequestDescription): LoggingConfigAction | undefined => {
+    const { pathname, query } = splitPath(req.url ?? '/');
+    return loggingConfigs.actionOf({ operation: described.operation, accountId: described.accountId, region: described.region, pathname, qualifier: query.get('Qualifier'), body: body.toString('utf8') });
+  };
+  const withLogging = (described: RequestDescription, action: LoggingConfigAction, answer: CannedResponse): CannedResponse => {
+    if (answer.status < 200 || answer.status >= 300) return answer;
+    loggingConfigs.accepted(action);
+    return action.kind === 'delete' ? answer : { ...answer, body: withLoggingConfig(described.operation, answer.body, loggingConfigs.answerOf(action)) };
+  };
   // moto answers VpcConfig.VpcId with a placeholder (sandbox/lambda-vpc-id.ts): the VPC of the function's first subnet,
   // as EC2 (moto) has it, is put there instead; a subnet moto does not know leaves the answer as it was.
   const realVpcId = async (described: RequestDescription, answer: CannedResponse): Promise<CannedResponse> => {
@@ -1316,6 +1328,8 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       // The update reaches moto, only its answer is lost: the function's revision is renewed all the same.
       const updated = described.service === 'lambda' ? revisionOfRequest(req, described) : undefined;
       if (updated && updated.kind !== 'read') lambdaRevisions.renew(updated.key);
+      const logging = described.service === 'lambda' ? loggingActionOf(req, body, described) : undefined;
+      if (logging && logging.kind !== 'read') loggingConfigs.accepted(logging);
       forward(req, res, body, described.accountId, true);
       return;
     }
@@ -1476,9 +1490,14 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
         send(res, await qualified);
         return;
       }
+      const logging = loggingActionOf(req, body, described);
       const revised = await lambdaRevision(req, body, described);
       if (revised) {
-        send(res, revised);
+        send(res, logging ? withLogging(described, logging, revised) : revised);
+        return;
+      }
+      if (logging) {
+        send(res, withLogging(described, logging, await forwardBuffered(req, body, described.accountId)));
         return;
       }
     }

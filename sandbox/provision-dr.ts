@@ -19,7 +19,7 @@ import { alarmSpecs, rowsWatchedIn, type AlarmSpec } from '../shared/config/alar
 import { APPROVAL_TOPIC_NAME } from '../shared/config/names';
 import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
-import { provisionAlarms, provisionRoute, provisionStateTable, type SandboxClientConfig } from './provision';
+import { loggingConfigOf, provisionAlarms, provisionRoute, provisionStateTable, type SandboxClientConfig } from './provision';
 import { alarmRouteSpecs, sandboxTopology, type Topology } from './topology';
 
 export interface DrStandby {
@@ -127,6 +127,8 @@ export async function provisionDrStandby(opts: {
         MemorySize: primary.consumer.memoryMb,
         Timeout: primary.consumer.timeoutSeconds,
         Description: 'Notification Service SQS consumer, DR standby',
+        // The primary's log group name (resources.functionLogGroups holds for every region, as infra's filters do).
+        ...loggingConfigOf(primary.consumer.functionName, primary.consumer.logGroupName),
       }),
     );
     // The document's Lambda block (reserved concurrency 100) holds for the standby's consumer too: it takes the load at a failover.

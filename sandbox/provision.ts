@@ -63,6 +63,7 @@ import {
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ZipFile } from 'yazl';
 import { accountOfArn, partitionOf } from '../shared/aws/arn';
+import { lambdaDefaultLogGroup } from '../shared/config/alarm-specs';
 import type { AutomationConfig, EnvironmentName } from '../shared/config/schema';
 import {
   sandboxTopology,
@@ -700,6 +701,11 @@ async function provisionQueues(sqs: SQSClient, spec: SandboxTopologySpec): Promi
   return { queue, deadLetterQueue, queueAttributes };
 }
 
+/** CreateFunction's LoggingConfig for a function logging to `logGroupName`: none for Lambda's default group. */
+export function loggingConfigOf(functionName: string, logGroupName: string): { LoggingConfig?: { LogGroup: string } } {
+  return logGroupName === lambdaDefaultLogGroup(functionName) ? {} : { LoggingConfig: { LogGroup: logGroupName } };
+}
+
 async function provisionConsumer(
   clients: { iam: IAMClient; lambda: LambdaClient; logs: CloudWatchLogsClient; sqs: SQSClient },
   region: string,
@@ -748,6 +754,9 @@ async function provisionConsumer(
         Timeout: consumer.timeoutSeconds,
         VpcConfig: { SubnetIds: network.privateSubnetIds, SecurityGroupIds: [network.securityGroupIds.lambda] },
         Description: 'Notification Service SQS consumer (PHP 8.2 on a custom runtime)',
+        // A log group of its own where the configuration names one (resources.functionLogGroups): as the service's stack
+        // would set it. moto 5.2.1 drops LoggingConfig; the gap proxy keeps it (sandbox/lambda-logging-config.ts).
+        ...loggingConfigOf(consumer.functionName, consumer.logGroupName),
       }),
     ),
   );

@@ -6,6 +6,8 @@ import {
   apiAccessLogFormat,
   OUT_OF_MEMORY_FILTER_PATTERN,
   outOfMemoryMetric,
+  functionLogGroupName,
+  watchedResources,
   pascalCase,
   type AlarmContext,
   type AlarmSpec,
@@ -270,7 +272,9 @@ export function sandboxTopology(config: AutomationConfig, environment: Environme
   // Every function the environment lists: with several, each OOM alarm and filter has its function's own metric (decision 359).
   const ctx: AlarmContext = { queue, functionName, database, apiName, functions: env.resources.functions };
   const prefix = pascalCase(service);
-  const logGroupName = `/aws/lambda/${functionName}`;
+  // Where the consumer logs: resources.functionLogGroups names it when its LoggingConfig.LogGroup is its own (provision.ts
+  // creates the function so), else /aws/lambda/<name>; infra's filter and grants are on the same group (metricFilterSpecs).
+  const logGroupName = functionLogGroupName(watchedResources(config, environment), functionName);
 
   // The primary region's rows (watchIn): the DR region's standby watch is provisioned by sandbox/provision-dr.ts.
   const rows = rowsWatchedIn(config, 'primary');

@@ -6,6 +6,7 @@ import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, L
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { scopeFor, type ConditionKind, type ResourceKind } from '../../infra/lib/iam/action-scopes';
 import { SERVICE_HANDLER_ACTIONS } from '../../infra/lib/service-handlers';
+import { functionLogGroupName } from '../../shared/config/alarm-specs';
 import { CLAIM_LEASE_MARGIN_SECONDS, leaseTimeoutProblems } from '../../shared/config/claim-lease';
 import type { ExpectedHandler, PreflightExpectations } from './expectations';
 import type { DiscoveredResources } from './resource-checks';
@@ -224,7 +225,7 @@ export function arnsOf(kind: ResourceKind, handler: ExpectedHandler, c: ArnConte
     case 'function':
       return c.found.functionArns;
     case 'function-log-group':
-      return c.expected.watched.functions.map((f) => `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}:*`);
+      return c.expected.watched.functions.map((f) => `arn:${p}:logs:${r}:${a}:log-group:${functionLogGroupName(c.expected.watched, f)}:*`);
     case 'event-source-mapping':
       return c.found.mappingArns;
     case 'db-instance':

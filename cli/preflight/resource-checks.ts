@@ -2,10 +2,11 @@
 import { GetRestApisCommand, type RestApi } from '@aws-sdk/client-api-gateway';
 import { GetApisCommand, type Api } from '@aws-sdk/client-apigatewayv2';
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
-import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, ListEventSourceMappingsCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { everyPage } from '../../shared/aws/every-page';
+import { functionLogGroupName, lambdaDefaultLogGroup } from '../../shared/config/alarm-specs';
 import type { PreflightExpectations } from './expectations';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
@@ -22,6 +23,31 @@ export interface DiscoveredResources {
 }
 
 const DEPLOY = 'deploy the service stack that owns it, or fix the name in the configuration (environments.<env>.resources)';
+
+/**
+ * Pure: the log group a watched function writes to (its LoggingConfig.LogGroup; none: Lambda's default) against the one
+ * the automation watches for it (resources.functionLogGroups, else /aws/lambda/<name>): where infra put its OOM metric
+ * filter and the handlers' log read grants. A function logging elsewhere leaves the filter counting nothing, its alarm
+ * in OK whatever happens, and nobody told: a FAIL, never a WARN.
+ */
+export function functionLogGroupCheck(name: string, configuration: Pick<FunctionConfiguration, 'LoggingConfig'> | undefined, expected: Pick<PreflightExpectations, 'environment' | 'watched' | 'metricFilters' | 'alarms'>): CheckResult {
+  const watched = functionLogGroupName(expected.watched, name);
+  const live = configuration?.LoggingConfig?.LogGroup ?? lambdaDefaultLogGroup(name);
+  const filtered = expected.metricFilters.some((f) => f.functionName === name);
+  const watchers = filtered ? "its out-of-memory metric filter and the handlers' log read grants" : "the handlers' log read grants";
+  if (live === watched) return pass('resources', 'function-log-group', name, `${name} logs to ${live}, the log group ${watchers} are on`);
+  const alarms = filtered ? expected.alarms.filter((a) => a.rowId === 'memory-pressure' && a.name.endsWith(`(${name})`)).map((a) => `"${a.name}"`) : [];
+  const silent = filtered
+    ? `the filter counts nothing there, so ${alarms.join(', ') || 'its out-of-memory alarm'} stays OK whatever happens and nobody is told; the handlers may not read ${live}`
+    : `the handlers may not read ${live}`;
+  const key = `environments.${expected.environment}.resources.functionLogGroups`;
+  const deploy = 'and deploy the runbook stack (its filter, the filter\'s log group and the grants move there)';
+  const fix =
+    live === lambdaDefaultLogGroup(name)
+      ? `remove "${name}" from ${key} ${deploy}, or set the function's LoggingConfig.LogGroup back to ${watched}`
+      : `set ${key}["${name}"] to "${live}" ${deploy}`;
+  return fail('resources', 'function-log-group', name, `${name} logs to ${live} (its LoggingConfig.LogGroup), but ${watchers} are on ${watched}: ${silent}`, fix);
+}
 
 async function queueExists(clients: PreflightClients, name: string): Promise<string | undefined> {
   try {
@@ -132,6 +158,7 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
     }
     if (configuration?.FunctionArn) found.functionArns.push(configuration.FunctionArn);
     results.push(pass('resources', 'function', name, `consumer function ${name} exists`));
+    results.push(functionLogGroupCheck(name, configuration, expected));
     const iac = `put it back in the service's IaC and deploy, or update the document if the change was meant (a memory raise by raise-lambda-memory is drift the automation named)`;
     const explained = expected.automationDrift;
     results.push(drift<number>(name, 'memory MB', configuration?.MemorySize, matrix.memoryMb, iac, explained.memoryMb[name]));

@@ -424,6 +424,11 @@ export function restoreSignalNamed(specs: readonly AlarmSpec[], alarmName: strin
 export interface WatchedResources {
   queues: string[];
   functions: string[];
+  /**
+   * The functions whose log group is not Lambda's default (resources.functionLogGroups), by name; absent when none is
+   * configured. Read through functionLogGroupName, never directly.
+   */
+  functionLogGroups?: Record<string, string>;
   databases: string[];
   apis: string[];
   /** The REST APIs in front of the functions (dependencies.apis), by name and, where configured, id: what Connection Timeout reads. */
@@ -453,11 +458,28 @@ export function watchedResources(config: AutomationConfig, environment: Environm
   return {
     queues: [...resources.queues],
     functions: [...resources.functions],
+    ...(resources.functionLogGroups && Object.keys(resources.functionLogGroups).length > 0 ? { functionLogGroups: { ...resources.functionLogGroups } } : {}),
     databases: databasesInRole(env, role),
     apis: [`${config.service}-api`],
     restApis: config.dependencies.apis.filter((api) => api.type !== 'http').map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
     httpApis: config.dependencies.apis.filter((api) => api.type === 'http').map((api) => ({ name: api.name, ...(api.id ? { id: api.id } : {}) })),
   };
+}
+
+/** The log group Lambda writes a function's logs to unless its LoggingConfig names another (Lambda Developer Guide). */
+export function lambdaDefaultLogGroup(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/**
+ * The log group a watched function writes to, as the configuration says (resources.functionLogGroups, else Lambda's
+ * default): where infra puts its OOM filter and the handlers' log read grants, and what preflight compares with the
+ * function's LoggingConfig.LogGroup. The DR region's function carries the same name and the same log group.
+ */
+export function functionLogGroupName(watched: Pick<WatchedResources, 'functionLogGroups'>, functionName: string): string {
+  const groups = watched.functionLogGroups;
+  // Own keys only: a function named "constructor" must not read Object.prototype's.
+  return groups && Object.hasOwn(groups, functionName) ? (groups[functionName] ?? lambdaDefaultLogGroup(functionName)) : lambdaDefaultLogGroup(functionName);
 }
 
 /**
@@ -671,7 +693,7 @@ export function metricFilterSpecs(config: AutomationConfig, environment: Environ
           const oom = outOfMemoryMetric(config, { functionName, functions: watched.functions });
           return {
             rowId: 'memory-pressure',
-            logGroupName: `/aws/lambda/${functionName}`,
+            logGroupName: functionLogGroupName(watched, functionName),
             filterName: `${functionName}-out-of-memory`,
             pattern: OUT_OF_MEMORY_FILTER_PATTERN,
             namespace: oom.namespace,

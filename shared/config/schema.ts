@@ -307,6 +307,19 @@ export const disasterRecoverySchema = z.strictObject({
 });
 export type DisasterRecoveryConfig = z.infer<typeof disasterRecoverySchema>;
 
+// The name only (Lambda: 1-64 letters, digits, - and _): infra builds the OOM filter's name from it, which CloudWatch
+// Logs refuses with an ARN's or an alias's colon (review 22a, R22a-6).
+const functionNameSchema = string.check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be the function's name (1-64 letters, digits, - and _), not its ARN or a qualified name:alias"));
+
+/**
+ * A CloudWatch Logs log group name as CreateLogGroup takes it (CloudWatch Logs API reference): 1-512 characters of
+ * a-z, A-Z, 0-9, _ - / . and #, not starting with "aws/". Lambda's LoggingConfig.LogGroup takes the same characters.
+ */
+const logGroupNameSchema = string.check(
+  z.regex(/^[A-Za-z0-9_\-/.#]{1,512}$/, 'must be a log group name: 1-512 letters, digits, _ - / . and # (not an ARN)'),
+  z.refine((name) => !name.startsWith('aws/'), 'must not start with "aws/" (CloudWatch Logs refuses it)'),
+);
+
 export const environmentSchema = z.strictObject({
   accountId: z.optional(accountIdSchema),
   regions: z.array(regionSchema).check(nonEmptyLength),
@@ -361,11 +374,21 @@ export const environmentSchema = z.strictObject({
   /** Resources the automation owns here; it never touches anything else. */
   resources: z.strictObject({
     queues: z._default(z.array(string.check(nonEmptyLength, z.maxLength(80))), []),
-    // The name only (Lambda: 1-64 letters, digits, - and _): infra builds the OOM filter's log group /aws/lambda/<name>
-    // and its filter name from it, which CloudWatch Logs refuses with an ARN's or an alias's colon (review 22a, R22a-6).
-    functions: z._default(z.array(string.check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be the function's name (1-64 letters, digits, - and _), not its ARN or a qualified name:alias"))), []),
+    functions: z._default(z.array(functionNameSchema), []),
+    /**
+     * A watched function whose Lambda LoggingConfig.LogGroup names a log group of its own (advanced logging controls)
+     * writes nothing to /aws/lambda/<name>: its log group here, by function name. Infra puts the function's OOM metric
+     * filter, the Custom::WatchedLogGroup and the handlers' log read grants on it; preflight FAILs a function whose
+     * LoggingConfig names another. Unset for a function: /aws/lambda/<name>, Lambda's default.
+     */
+    functionLogGroups: z.optional(z.record(functionNameSchema, logGroupNameSchema)),
     databases: z._default(z.array(string.check(nonEmptyLength, z.maxLength(63))), []),
-  }),
+  }).check(
+    z.refine((r) => Object.keys(r.functionLogGroups ?? {}).every((name) => r.functions.includes(name)), {
+      message: 'names a function that is not in resources.functions: only a watched function has a log group watched',
+      path: ['functionLogGroups'],
+    }),
+  ),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 

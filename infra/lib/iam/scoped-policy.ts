@@ -1,6 +1,6 @@
 // Turns declared IAM actions into least-privilege policy statements scoped to the resources they act on.
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { WatchedResources } from '../../../shared/config/alarm-specs';
+import { functionLogGroupName, type WatchedResources } from '../../../shared/config/alarm-specs';
 import type { EnvironmentName } from '../../../shared/config/schema';
 import type { DisasterRecoveryScope } from '../../../shared/config/dr-scope';
 import { scopeFor, type ConditionKind, type ResourceKind } from './action-scopes';
@@ -98,10 +98,14 @@ function resolveKind(kind: ResourceKind, t: ScopeTargets, declaredBy: string): R
       );
     case 'function-log-group':
       return perRegion((r, held) =>
-        held.watched.functions.flatMap((f) => [
-          { arn: `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}` },
-          { arn: `arn:${p}:logs:${r}:${a}:log-group:/aws/lambda/${f}:*`, wildcardReason: `the log streams of the watched function ${f}'s log group` },
-        ]),
+        // The group the function writes to (resources.functionLogGroups, else /aws/lambda/<name>): its own only.
+        held.watched.functions.flatMap((f) => {
+          const group = functionLogGroupName(held.watched, f);
+          return [
+            { arn: `arn:${p}:logs:${r}:${a}:log-group:${group}` },
+            { arn: `arn:${p}:logs:${r}:${a}:log-group:${group}:*`, wildcardReason: `the log streams of the watched function ${f}'s log group` },
+          ];
+        }),
       );
     case 'event-source-mapping':
       return perRegion((r) => [
