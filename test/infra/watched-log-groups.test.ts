@@ -6,6 +6,7 @@
 import { ENSURE_LOG_GROUPS_FUNCTION_NAME, WATCHED_LOG_GROUP_TYPE } from '../../infra/lib/constructs/watched-log-groups';
 import { deployedRoles, type Deployed } from './support/cfn-policies';
 import { simulate, type SimulatedCall, type SimulationPrincipal } from './support/iam-simulation';
+import { filtersNotAfterTheirGroup } from './support/log-groups';
 import { functionOf, resourcesOfType, synthesizeApp, type CfnTemplate, type SynthesizedApp } from './support/synth';
 
 const ACCOUNT = '123456789012';
@@ -13,16 +14,6 @@ const OPERATIONS = '111111111111';
 const WORKLOAD = '222222222222';
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
-/** Each metric filter whose log group's Custom::WatchedLogGroup is not among its DependsOn: "<filter> (<group>)". */
-export function filtersNotAfterTheirGroup(template: CfnTemplate): string[] {
-  const ensured = new Map(resourcesOfType(template, WATCHED_LOG_GROUP_TYPE).map(([id, r]) => [String(r.Properties?.LogGroupName), id]));
-  return resourcesOfType(template, 'AWS::Logs::MetricFilter').flatMap(([id, filter]) => {
-    const group = String(filter.Properties?.LogGroupName);
-    const ensure = ensured.get(group);
-    return ensure !== undefined && asArray(filter.DependsOn as string | string[] | undefined).includes(ensure) ? [] : [`${id} (${group})`];
-  });
-}
 
 const logGroupArn = (region: string, account: string, name: string): string => `arn:aws:logs:${region}:${account}:log-group:${name}`;
 
