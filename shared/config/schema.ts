@@ -381,11 +381,12 @@ export const environmentSchema = z.strictObject({
      * filter, the Custom::WatchedLogGroup and the handlers' log read grants on it; preflight FAILs a function whose
      * LoggingConfig names another. Unset for a function: /aws/lambda/<name>, Lambda's default.
      */
-    functionLogGroups: z.optional(z.record(functionNameSchema, logGroupNameSchema)),
+    // Keyed by any string: a key that is not a watched function's name is refused below, naming the functions.
+    functionLogGroups: z.optional(z.record(string, logGroupNameSchema)),
     databases: z._default(z.array(string.check(nonEmptyLength, z.maxLength(63))), []),
   }).check(
     z.refine((r) => Object.keys(r.functionLogGroups ?? {}).every((name) => r.functions.includes(name)), {
-      message: 'names a function that is not in resources.functions: only a watched function has a log group watched',
+      message: "names a function that is not in resources.functions (by its name, not its ARN): only a watched function's log group is watched",
       path: ['functionLogGroups'],
     }),
   ),

@@ -1,5 +1,5 @@
 // The alarms infra deploys and the sandbox provisions, from one source: the configuration's rows and watched resources.
-import { alarmSpecs, alarmStateChangePattern, api504MetricFilter, apiAccessLogFormat, OUT_OF_MEMORY_FILTER_PATTERN, watchedResources } from '../../../shared/config/alarm-specs';
+import { alarmSpecs, alarmStateChangePattern, api504MetricFilter, apiAccessLogFormat, functionLogGroupName, metricFilterSpecs, OUT_OF_MEMORY_FILTER_PATTERN, watchedResources } from '../../../shared/config/alarm-specs';
 import { defaultConfig } from '../../../shared/config/defaults';
 import { mergeConfig, parseAutomationConfig } from '../../../shared/config/load-config';
 import { ConfigurationError } from '../../../shared/errors';
@@ -155,5 +155,32 @@ describe('apiAccessLogFormat per API type', () => {
   it('defaults to a REST API\'s format, and an HTTP API\'s has no REST resource path', () => {
     expect(apiAccessLogFormat('x')).toBe(apiAccessLogFormat('x', 'rest'));
     expect(apiAccessLogFormat('x', 'http')).not.toContain('resourcePath');
+  });
+});
+
+describe("a watched function's log group (resources.functionLogGroups, else /aws/lambda/<name>)", () => {
+  const config = parseAutomationConfig(
+    mergeConfig(defaultConfig, { environments: { production: { resources: { functions: ['email-consumer', 'sms-consumer'], functionLogGroups: { 'sms-consumer': '/notification-service/sms' } } } } }),
+  );
+
+  it("puts each function's OOM filter on its own group: the configured one, Lambda's default for the others", () => {
+    const filters = metricFilterSpecs(config, 'production').filter((f) => f.rowId === 'memory-pressure');
+    expect(filters.map((f) => [f.functionName, f.logGroupName, f.filterName])).toEqual([
+      ['email-consumer', '/aws/lambda/email-consumer', 'email-consumer-out-of-memory'],
+      ['sms-consumer', '/notification-service/sms', 'sms-consumer-out-of-memory'],
+    ]);
+  });
+
+  it("names the same group in the DR region (the same function and its LoggingConfig)", () => {
+    expect(watchedResources(config, 'production', 'dr').functionLogGroups).toEqual({ 'sms-consumer': '/notification-service/sms' });
+  });
+
+  it('leaves the default configuration without the field, so what is derived from it stays as it was', () => {
+    expect(Object.keys(watchedResources(seed, 'production'))).not.toContain('functionLogGroups');
+    expect(metricFilterSpecs(seed, 'production').find((f) => f.rowId === 'memory-pressure')?.logGroupName).toBe('/aws/lambda/notification-service-consumer');
+  });
+
+  it.each(['constructor', 'toString', '__proto__'])('reads own keys only: a function named %s without a group has the default', (name) => {
+    expect(functionLogGroupName({ functionLogGroups: { other: '/x' } }, name)).toBe(`/aws/lambda/${name}`);
   });
 });

@@ -131,3 +131,49 @@ describe('names infra builds AWS names from (review 22a, R22a-6)', () => {
     expect(message).toContain('must be an SNS topic name: 1-256 letters, digits, - and _ (no spaces, dots or colons)');
   });
 });
+
+describe('environments.<env>.resources.functionLogGroups (a watched function\'s own log group, LoggingConfig.LogGroup)', () => {
+  const groups = (functionLogGroups: Record<string, string>, functions = ['notification-service-consumer']) => ({ environments: { production: { resources: { functions, functionLogGroups } } } });
+
+  it.each([
+    ['a path of the service\'s own', '/notification-service/production/consumer'],
+    ['every character CreateLogGroup takes', 'A-z_0.9/#x'],
+    ['Lambda\'s default, named', '/aws/lambda/notification-service-consumer'],
+    ['512 characters', `/${'g'.repeat(511)}`],
+    ['a name without a slash', 'consumer-logs'],
+  ])('takes %s', (_what, group) => {
+    expect(refusedWith(groups({ 'notification-service-consumer': group }))).toBe('accepted');
+    const config = loadRuntimeConfig({ ...base, RUNBOOK_CONFIG_JSON: JSON.stringify(groups({ 'notification-service-consumer': group })) }).config;
+    expect(config.environments.production.resources.functionLogGroups).toEqual({ 'notification-service-consumer': group });
+  });
+
+  it.each([
+    ['its ARN', 'arn:aws:logs:us-east-1:123456789012:log-group:/custom/consumer', 'must be a log group name: 1-512 letters, digits, _ - / . and # (not an ARN)'],
+    ['its ARN with ":*"', 'arn:aws:logs:us-east-1:123456789012:log-group:/custom/consumer:*', 'must be a log group name'],
+    ['513 characters', `/${'g'.repeat(512)}`, 'must be a log group name'],
+    ['a space', '/custom/consumer logs', 'must be a log group name'],
+    ['nothing', '', 'must be a log group name'],
+    ['a name starting with aws/', 'aws/consumer', 'must not start with "aws/" (CloudWatch Logs refuses it)'],
+  ])('refuses a group given by %s, naming the field and the rule', (_what, group, rule) => {
+    const message = refusedWith(groups({ 'notification-service-consumer': group }));
+    expect(message).toContain('environments.production.resources.functionLogGroups');
+    expect(message).toContain(rule);
+  });
+
+  it('refuses a group for a function the environment does not watch, naming the field', () => {
+    const message = refusedWith(groups({ 'notification-service-other': '/custom/other' }));
+    expect(message).toContain('environments.production.resources.functionLogGroups');
+    expect(message).toContain('names a function that is not in resources.functions');
+  });
+
+  it("refuses a watched function given by its ARN, saying the key is the function's name", () => {
+    const message = refusedWith(groups({ 'arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer': '/custom/consumer' }));
+    expect(message).toContain('environments.production.resources.functionLogGroups');
+    expect(message).toContain('names a function that is not in resources.functions (by its name, not its ARN)');
+  });
+
+  it('is absent unless set: the default configuration carries none', () => {
+    const config = loadRuntimeConfig(base).config;
+    for (const env of Object.values(config.environments)) expect(Object.keys(env.resources)).not.toContain('functionLogGroups');
+  });
+});

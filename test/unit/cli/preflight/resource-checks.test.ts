@@ -8,7 +8,7 @@ import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ApiGatewayV2Client, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkResources, judgeApi, redriveTypeMismatch } from '../../../../cli/preflight/resource-checks';
+import { checkResources, functionLogGroupCheck, judgeApi, redriveTypeMismatch } from '../../../../cli/preflight/resource-checks';
 import type { CheckResult } from '../../../../cli/preflight/types';
 import type { EnvironmentName } from '../../../../shared/config/schema';
 import { ACCOUNT, awsError, clients, expectationsFor, expectationsIn, TARGET } from './support';
@@ -34,7 +34,7 @@ const DB_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:db:${DB}`;
 
 interface World {
   queues: Record<string, { RedrivePolicy?: string } | undefined>;
-  consumer?: { MemorySize?: number; Timeout?: number };
+  consumer?: { MemorySize?: number; Timeout?: number; LoggingConfig?: { LogFormat?: 'Text' | 'JSON'; LogGroup?: string } };
   reserved?: number;
   mappings: EventSourceMappingConfiguration[];
   db?: Partial<DBInstance>;
@@ -109,6 +109,7 @@ describe('every watched resource as deployed', () => {
       `PASS resources queue ${QUEUE}: queue ${QUEUE} exists`,
       `PASS resources dead-letter-queue ${DLQ}: dead-letter queue ${DLQ} exists (${QUEUE} redrives after 5 receives)`,
       `PASS resources function ${CONSUMER}: consumer function ${CONSUMER} exists`,
+      `PASS resources function-log-group ${CONSUMER}: ${CONSUMER} logs to /aws/lambda/${CONSUMER}, the log group its out-of-memory metric filter and the handlers' log read grants are on`,
       `PASS matrix memory-MB ${CONSUMER}: memory MB 512, as the document's matrix says`,
       `PASS matrix timeout-seconds ${CONSUMER}: timeout seconds 30, as the document's matrix says`,
       `PASS matrix reserved-concurrency ${CONSUMER}: reserved concurrency 100, as the document's matrix says`,
@@ -150,6 +151,62 @@ describe('every watched resource as deployed', () => {
       `FAIL matrix Multi-AZ ${DB}: drift: Multi-AZ is true, the document's matrix says false`,
       `FAIL matrix backup-retention-days ${DB}: drift: backup retention days is 7, the document's matrix says ${db.BackupRetentionPeriod}`,
     ]);
+  });
+});
+
+// Closing note 22: a function whose LoggingConfig names a log group of its own writes nothing to /aws/lambda/<name>, where
+// its OOM filter counted nothing and its alarm could never fire. The group it writes to against the one the automation
+// watches (resources.functionLogGroups): a difference is a FAIL naming the function, both groups and the field to set.
+describe("the log group a watched function writes to is the one its filter and the handlers' grants are on", () => {
+  const OWN = '/notification-service/production/consumer';
+  const OOM_ALARM = `"NotificationService Lambda Out Of Memory (Runtime.OutOfMemory, PHP memory_limit) >= 1 (${CONSUMER})"`;
+  const configured = { environments: { production: { resources: { functionLogGroups: { [CONSUMER]: OWN } } } } };
+  const runWith = async (world: World, overrides?: unknown): Promise<CheckResult[]> => {
+    deploy(world);
+    return (await checkResources(clients(), expectationsFor('production', 'single-account', overrides), TARGET)).results.filter((r) => r.check === 'function-log-group');
+  };
+  const consumerLogging = (LoggingConfig: NonNullable<World['consumer']>['LoggingConfig']): World => ({ ...production(), consumer: { MemorySize: 512, Timeout: 30, LoggingConfig } });
+
+  it.each([
+    ['no LoggingConfig in the answer (Lambda\'s default), nothing configured', undefined, undefined, `/aws/lambda/${CONSUMER}`],
+    ['LoggingConfig naming the default group, JSON format, nothing configured', { LogFormat: 'JSON', LogGroup: `/aws/lambda/${CONSUMER}` }, undefined, `/aws/lambda/${CONSUMER}`],
+    ['its own group, configured', { LogFormat: 'Text', LogGroup: OWN }, configured, OWN],
+  ] as const)('%s: PASS, naming the group', async (_case, logging, overrides, group) => {
+    expect((await runWith(consumerLogging(logging), overrides)).map(line)).toEqual([
+      `PASS resources function-log-group ${CONSUMER}: ${CONSUMER} logs to ${group}, the log group its out-of-memory metric filter and the handlers' log read grants are on`,
+    ]);
+  });
+
+  it('its own group, not configured: FAIL naming the function, both groups, the alarm that cannot fire, and the field to set', async () => {
+    const [result, ...rest] = await runWith(consumerLogging({ LogFormat: 'JSON', LogGroup: OWN }));
+    expect(rest).toEqual([]);
+    expect(result).toEqual({
+      area: 'resources',
+      check: 'function-log-group',
+      subject: CONSUMER,
+      status: 'FAIL',
+      message:
+        `${CONSUMER} logs to ${OWN} (its LoggingConfig.LogGroup), but its out-of-memory metric filter and the handlers' log read grants are on /aws/lambda/${CONSUMER}: ` +
+        `the filter counts nothing there, so ${OOM_ALARM} stays OK whatever happens and nobody is told; the handlers may not read ${OWN}`,
+      fix: `set environments.production.resources.functionLogGroups["${CONSUMER}"] to "${OWN}" and deploy the runbook stack (its filter, the filter's log group and the grants move there)`,
+    });
+  });
+
+  it("a configured group the function does not log to (back on Lambda's default): FAIL, the fix removes the entry or restores the LoggingConfig", async () => {
+    expect((await runWith(consumerLogging(undefined), configured)).map((r) => [r.status, r.message, r.fix])).toEqual([
+      [
+        'FAIL',
+        `${CONSUMER} logs to /aws/lambda/${CONSUMER} (its LoggingConfig.LogGroup), but its out-of-memory metric filter and the handlers' log read grants are on ${OWN}: ` +
+          `the filter counts nothing there, so ${OOM_ALARM} stays OK whatever happens and nobody is told; the handlers may not read /aws/lambda/${CONSUMER}`,
+        `remove "${CONSUMER}" from environments.production.resources.functionLogGroups and deploy the runbook stack (its filter, the filter's log group and the grants move there), or set the function's LoggingConfig.LogGroup back to ${OWN}`,
+      ],
+    ]);
+  });
+
+  it('where no OOM filter is on the function (Memory Pressure not watched), the FAIL names the grants only', () => {
+    const expected = { ...expectationsFor('production'), metricFilters: [] };
+    const result = functionLogGroupCheck(CONSUMER, { LoggingConfig: { LogGroup: OWN } }, expected);
+    expect([result.status, result.message]).toEqual(['FAIL', `${CONSUMER} logs to ${OWN} (its LoggingConfig.LogGroup), but the handlers' log read grants are on /aws/lambda/${CONSUMER}: the handlers may not read ${OWN}`]);
   });
 });
 
@@ -230,32 +287,32 @@ describe('a missing resource is a FAIL naming it', () => {
       'the queue (no dead-letter check then, and no mapping can read from it)',
       { queues: { [DLQ]: {} } },
       [`FAIL resources queue ${QUEUE}: queue ${QUEUE} does not exist`, `FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the watched queue to ${CONSUMER}`],
-      12,
+      13,
     ],
-    ['the queue\'s RedrivePolicy', { queues: { [QUEUE]: {}, [DLQ]: {} } }, [`FAIL resources dead-letter-queue ${QUEUE}: queue ${QUEUE} has no dead-letter queue (no RedrivePolicy)`], 13],
+    ['the queue\'s RedrivePolicy', { queues: { [QUEUE]: {}, [DLQ]: {} } }, [`FAIL resources dead-letter-queue ${QUEUE}: queue ${QUEUE} has no dead-letter queue (no RedrivePolicy)`], 14],
     [
       'the dead-letter queue it redrives to',
       { queues: { [QUEUE]: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: queueArn(DLQ), maxReceiveCount: 5 }) } } },
       [`FAIL resources dead-letter-queue ${DLQ}: the dead-letter queue ${DLQ} that ${QUEUE} redrives to does not exist`],
-      13,
+      14,
     ],
     ['the consumer (no matrix or mapping lines then)', { consumer: undefined }, [`FAIL resources function ${CONSUMER}: consumer function ${CONSUMER} does not exist`], 9],
-    ['any mapping', { mappings: [] }, [`FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the watched queue to ${CONSUMER}`], 13],
+    ['any mapping', { mappings: [] }, [`FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the watched queue to ${CONSUMER}`], 14],
     [
       'an enabled mapping (the one there is disabled)',
       { mappings: [{ UUID: MAPPING_UUID, EventSourceArn: queueArn(QUEUE), State: 'Disabled' }] },
       [`FAIL resources event-source-mapping ${CONSUMER}: no enabled event source mapping from the watched queue to ${CONSUMER} (${MAPPING_UUID} Disabled)`],
-      13,
+      14,
     ],
     [
       'a mapping from the watched queue (the enabled one reads another queue)',
       { mappings: [{ UUID: 'other', EventSourceArn: queueArn('another-queue'), State: 'Enabled' }] },
       [`FAIL resources event-source-mapping ${CONSUMER}: no event source mapping from the watched queue to ${CONSUMER}`],
-      13,
+      14,
     ],
-    ['the database (no matrix lines then)', { db: undefined }, [`FAIL resources database ${DB}: database ${DB} does not exist`], 10],
-    ['the API (another API of the account is not it)', { apis: [{ name: 'someone-elses-api', id: 'x1' }] }, [`FAIL resources api ${API}: no REST API named ${API}`], 13],
-    ['the cache', { cache: false }, [`FAIL resources cache ${CACHE}: cache replication group ${CACHE} does not exist`], 13],
+    ['the database (no matrix lines then)', { db: undefined }, [`FAIL resources database ${DB}: database ${DB} does not exist`], 11],
+    ['the API (another API of the account is not it)', { apis: [{ name: 'someone-elses-api', id: 'x1' }] }, [`FAIL resources api ${API}: no REST API named ${API}`], 14],
+    ['the cache', { cache: false }, [`FAIL resources cache ${CACHE}: cache replication group ${CACHE} does not exist`], 14],
   ] as const)('%s', async (_case, change, failures, lines) => {
     const { results } = await run({ ...production(), ...change } as World);
     expect(notPassing(results)).toEqual(failures);
@@ -321,7 +378,7 @@ describe('a read AWS refuses', () => {
     const { results, found } = await checkResources(clients(), expectationsFor('production'), TARGET);
     expect(notPassing(results)).toEqual([`FAIL resources could-not-check databases ${DB}: could not check databases ${DB}: AccessDenied: preflight is not allowed rds:DescribeDBInstances`]);
     expect(results.find((r) => r.status === 'FAIL')?.fix).toBe('grant the credentials preflight runs with rds:DescribeDBInstances (read-only); an explicit deny comes from an SCP or permission boundary');
-    expect(results.filter((r) => r.status === 'PASS').map((r) => r.check)).toEqual(['queue', 'dead-letter-queue', 'function', 'memory-MB', 'timeout-seconds', 'reserved-concurrency', 'event-source-mapping', 'api', 'cache']);
+    expect(results.filter((r) => r.status === 'PASS').map((r) => r.check)).toEqual(['queue', 'dead-letter-queue', 'function', 'function-log-group', 'memory-MB', 'timeout-seconds', 'reserved-concurrency', 'event-source-mapping', 'api', 'cache']);
     expect(found.dbArns).toEqual([]);
   });
 
@@ -339,7 +396,7 @@ describe('a read AWS refuses', () => {
     apiGateway.on(GetRestApisCommand).rejects(awsError('TooManyRequestsException', 'Rate exceeded'));
     const { results } = await checkResources(clients(), expectationsFor('production'), TARGET);
     expect(notPassing(results)).toEqual([`FAIL resources could-not-check APIs ${API}: could not check APIs ${API}: TooManyRequestsException: Rate exceeded`]);
-    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(12);
+    expect(results.filter((r) => r.status === 'PASS')).toHaveLength(13);
   });
 });
 
@@ -369,6 +426,7 @@ describe("production's DR region (us-west-2): the standby in place of the primar
       `PASS resources queue ${QUEUE}: queue ${QUEUE} exists`,
       `PASS resources dead-letter-queue ${DLQ}: dead-letter queue ${DLQ} exists (${QUEUE} redrives after 5 receives)`,
       `PASS resources function ${CONSUMER}: consumer function ${CONSUMER} exists`,
+      `PASS resources function-log-group ${CONSUMER}: ${CONSUMER} logs to /aws/lambda/${CONSUMER}, the log group its out-of-memory metric filter and the handlers' log read grants are on`,
       `PASS matrix memory-MB ${CONSUMER}: memory MB 512, as the document's matrix says`,
       `PASS matrix timeout-seconds ${CONSUMER}: timeout seconds 30, as the document's matrix says`,
       `PASS matrix reserved-concurrency ${CONSUMER}: reserved concurrency 100, as the document's matrix says`,
