@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { join } from 'node:path';
 import { logGroupsBundleZip, WatchedAlarms } from '../../infra/lib/constructs/watched-alarms';
-import { putMetricAlarmInput } from '../../sandbox/provision';
+import { loggingConfigOf, putMetricAlarmInput } from '../../sandbox/provision';
 import { drAlarmSpecs } from '../../sandbox/provision-dr';
 import { httpApiAlarmSpecs, withHttpApi } from '../../sandbox/provision-http-api';
 import { sandboxTopology } from '../../sandbox/topology';
@@ -142,5 +142,30 @@ describe('alarm definitions: infra and the sandbox create the same alarms', () =
     expect(first).toBeDefined();
     expect(infra.get(`${title} (${functions[0] ?? ''})`)).toEqual(first);
     expect(sandboxTopology(config, 'production').oomMetricFilter).toMatchObject({ logGroupName: `/aws/lambda/${functions[0] ?? ''}`, metricName: `OutOfMemoryErrors-${functions[0] ?? ''}` });
+  });
+
+  it("with the consumer's own log group configured (resources.functionLogGroups), the sandbox's consumer logs there and its OOM filter is infra's, on that group", () => {
+    const own = '/notification-service/production/consumer';
+    const consumer = 'notification-service-consumer';
+    const config = parseAutomationConfig(mergeConfig(defaultConfig, { environments: { production: { resources: { functionLogGroups: { [consumer]: own } } } } }));
+    const stack = new Stack(new App(), 'Alarms');
+    new WatchedAlarms(stack, 'Watched', { config, environment: 'production', logGroupsBundleZip: BUNDLE });
+    const infra = Object.values(Template.fromStack(stack).findResources('AWS::Logs::MetricFilter') as Record<string, { Properties: Record<string, unknown> }>)
+      .map(({ Properties: p }) => p)
+      .find((p) => p.FilterName === `${consumer}-out-of-memory`);
+    const sandbox = sandboxTopology(config, 'production');
+    // The fields the sandbox's PutMetricFilter sends (sandbox/provision.ts), as CloudFormation names them.
+    expect({
+      LogGroupName: sandbox.oomMetricFilter.logGroupName,
+      FilterName: sandbox.oomMetricFilter.name,
+      FilterPattern: sandbox.oomMetricFilter.pattern,
+      MetricTransformations: [{ MetricNamespace: sandbox.oomMetricFilter.namespace, MetricName: sandbox.oomMetricFilter.metricName, MetricValue: '1' }],
+    }).toEqual({ LogGroupName: own, FilterName: infra?.FilterName, FilterPattern: infra?.FilterPattern, MetricTransformations: infra?.MetricTransformations });
+    expect(infra?.LogGroupName).toBe(own);
+    // The consumer writes there: the log group the sandbox creates and its CreateFunction's LoggingConfig.
+    expect(sandbox.consumer.logGroupName).toBe(own);
+    expect(loggingConfigOf(consumer, sandbox.consumer.logGroupName)).toEqual({ LoggingConfig: { LogGroup: own } });
+    // The default: no LoggingConfig sent, the function logs to Lambda's default group.
+    expect(loggingConfigOf(consumer, sandboxTopology(defaults, 'production').consumer.logGroupName)).toEqual({});
   });
 });

@@ -444,6 +444,24 @@ describe('runbook preflight -e production on the sandbox', () => {
     }
   });
 
+  // Closing note 22: a consumer whose LoggingConfig names a log group of its own writes nothing where its OOM filter is.
+  it("names a consumer that logs to a log group of its own (LoggingConfig.LogGroup) while its OOM filter watches /aws/lambda/<name>: one FAIL, with the field to set", async () => {
+    const name = account.topology.consumer.functionName;
+    const own = `/notification-service/production/${name}`;
+    await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, LoggingConfig: { LogFormat: 'JSON', LogGroup: own } }));
+    expect((await stack.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))).LoggingConfig?.LogGroup).toBe(own);
+    try {
+      const { status, report } = await preflight();
+      expect(status).toBe(1);
+      expect(failures(report)).toEqual([`FAIL function-log-group ${name}`]);
+      const failed = report.checks.find((c) => c.status === 'FAIL');
+      expect(failed?.message).toMatch(new RegExp(`^${name} logs to ${own} \\(its LoggingConfig\\.LogGroup\\), but its out-of-memory metric filter and the handlers' log read grants are on /aws/lambda/${name}: the filter counts nothing there`));
+      expect(failed?.fix).toBe(`set environments.production.resources.functionLogGroups["${name}"] to "${own}" and deploy the runbook stack (its filter, the filter's log group and the grants move there)`);
+    } finally {
+      await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` } }));
+    }
+  });
+
   it("reports raise-lambda-memory's own step (768 MB) as a WARN naming it, not a FAIL (review 10a, finding 6)", async () => {
     const name = account.topology.consumer.functionName;
     await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 768 }));
