@@ -1,7 +1,7 @@
 // NotificationService-RestoreDatabase rehearsed against the emulator: a point-in-time restore creates a NEW instance,
 // waits for it, reads it back and hands over its endpoint; the source instance is left exactly as it was.
 import { DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
-import { getProxyCalls } from '../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../sandbox/proxy-control';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
 import { expectSucceeded, paramArgs, rehearseDocument, runCli } from './support/rehearse-cli';
 
@@ -60,7 +60,7 @@ describe(`${DOCUMENT} in production`, () => {
 
   it('refuses a target equal to the source before any restore call, and changes nothing', async () => {
     const before = await instances(account);
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     // The instance the first test restored, as source and target: an existing instance whose name the parameter
     // pattern accepts, so the assert step is what refuses it.
     const restored = `${source}-restore-20261205`;

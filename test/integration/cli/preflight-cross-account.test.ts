@@ -12,7 +12,7 @@ import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import type { PreflightReport } from '../../../cli/preflight/run-preflight';
 import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
 import { sandboxCallerArn } from '../../../sandbox/preflight-gaps';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { notPassing, runPreflight } from '../support/run-preflight';
 import { grantForwardedAlarmsToAnother, restoreBusPolicy } from '../support/bus-grant';
 import { deployRunbookStack, deployWorkloadSide, type DeployedRunbookStack, type WorkloadSide } from '../support/deploy-runbook-stack';
@@ -48,7 +48,7 @@ describe('runbook preflight -e production in cross-account mode on the sandbox',
   let operationsEvents: EventBridgeClient;
 
   const preflight = async (how: { inProcess: boolean } = { inProcess: true }): Promise<{ status: number | null; report: PreflightReport; since: number }> => {
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     return { ...(await runPreflight('production', operations.env, 240_000, how)), since };
   };
   const failures = notPassing;

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
 import { DEPLOYED_CONTENTS_ENV, STACK_ID_ENV, DOCUMENT_HASHES_ENV, DOCUMENT_NAMES_ENV, PHYSICAL_RESOURCE_ID, pruneSupersededVersions } from '../../../custom-resources/prune-document-versions';
 import { sandboxEnv } from '../../../sandbox/credentials';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import type { FaultRule } from '../../../sandbox/gap-proxy';
 import { clientConfig } from '../../../shared/aws/client-config';
 import { stackStatusReader } from '../../../shared/aws/stack-status';
@@ -95,7 +95,7 @@ describe("the cleanup's stack status, read with the SDK's CloudFormation client 
   const throttle = (times: number): FaultRule => ({ service: 'cloudformation', operation: 'DescribeStacks', accountId, times, status: 400, code: 'Throttling', message: 'Rate exceeded' });
 
   it('reads the status of the stack moto holds (CREATE_COMPLETE): a forward failure is answered FAILED, naming it', async () => {
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     const { answer, sleeps } = await answerFor(stackStatusReader(stackId, 'us-east-1'));
     expect(answer).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/NotificationService-NotDeployed: InvalidDocument: .*\(the stack is CREATE_COMPLETE\)$/) as string });
     expect(sleeps).toEqual([]);
@@ -105,7 +105,7 @@ describe("the cleanup's stack status, read with the SDK's CloudFormation client 
 
   it("a stack CloudFormation does not know: moto's ValidationError, not retried, and the failure is not answered FAILED", async () => {
     const unknown = `arn:aws:cloudformation:us-east-1:${accountId}:stack/never-created/2b1f7c30-0000-11f1-8000-0affd0e2b1c5`;
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     const { answer, sleeps } = await answerFor(stackStatusReader(unknown, 'us-east-1'));
     expect(answer).toMatchObject({ Status: 'SUCCESS', Data: { Deleted: '0', Left: '1' } });
     expect(answer.Reason).toContain(`Not failed: the stack's status is not read (ValidationError: Stack with id ${unknown} does not exist)`);

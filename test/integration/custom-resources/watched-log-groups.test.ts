@@ -5,7 +5,7 @@
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeMetricFiltersCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ensureWatchedLogGroup, LOG_GROUP_NAME_PROPERTY, LOG_GROUP_NAMES_ENV } from '../../../custom-resources/ensure-log-groups';
 import { sandboxEnv } from '../../../sandbox/credentials';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import type { SandboxClientConfig } from '../../../sandbox/provision';
 import { metricFilterSpecs } from '../../../shared/config/alarm-specs';
 import { defaultConfig } from '../../../shared/config/defaults';
@@ -54,7 +54,7 @@ describe("the DR region's metric filters on log groups that do not exist yet (re
     const { accountId, clientConfig } = drAccount();
     const logs = new CloudWatchLogsClient(clientConfig);
     try {
-      const since = (await getProxyCalls(control())).length;
+      const since = await getProxyCallCount(control());
       await expect(deployMetricFilters(clientConfig, { metricFilters: filters }, { ensureLogGroups: false })).rejects.toMatchObject({
         name: 'ResourceNotFoundException',
         message: 'The specified log group does not exist.',
@@ -73,7 +73,7 @@ describe("the DR region's metric filters on log groups that do not exist yet (re
     const { accountId, clientConfig } = drAccount();
     const logs = new CloudWatchLogsClient(clientConfig);
     try {
-      const since = (await getProxyCalls(control())).length;
+      const since = await getProxyCallCount(control());
       await deployMetricFilters(clientConfig, { metricFilters: filters });
       const calls = (await getProxyCalls(control(), since)).filter((c) => c.accountId === accountId && c.service === 'logs');
       expect(calls.map((c) => c.operation)).toEqual(['CreateLogGroup', 'CreateLogGroup', 'DescribeMetricFilters', 'PutMetricFilter', 'DescribeMetricFilters', 'PutMetricFilter']);

@@ -4,7 +4,7 @@ import { CloudWatchLogsClient, CreateLogStreamCommand, DeleteLogGroupCommand, Pu
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
@@ -63,7 +63,7 @@ describe('alert-error-rate', () => {
     await consumerMetrics(account, 42, 1000);
     await consumerLogs(account);
     const event = await account.transition(errorRateAlarm(account), 'ALARM');
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     const decision = await handler(event);
     expect(decision).toMatchObject({
       outcome: 'escalate',
@@ -118,7 +118,7 @@ describe('alert-error-rate', () => {
     const foreign = await account.transition(errorRateAlarm(account), 'ALARM');
     const detail = (foreign as { detail: { configuration: { metrics: Array<{ metricStat?: { metric: { dimensions: Record<string, string> } } }> } } }).detail;
     for (const metric of detail.configuration.metrics) if (metric.metricStat) metric.metricStat.metric.dimensions = { FunctionName: 'billing-worker' };
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     const decisions = await Promise.all([handler(foreign), handler(42), handler({ ...foreign, 'detail-type': 'CloudWatch Alarm Configuration Change' })]);
     for (const d of decisions) expect(d).toMatchObject({ outcome: 'rejected' });
     expect(decisions[0]?.reason).toContain('billing-worker is not one of');

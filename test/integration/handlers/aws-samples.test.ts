@@ -7,7 +7,7 @@ import { DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand, typ
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { handledDuplicateReason } from '../../../shared/pipeline/types';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
@@ -46,7 +46,7 @@ async function callsSince(account: SandboxAccount, since: number): Promise<strin
 
 /** How many calls the gap proxy has recorded so far: the start of a window for changesSince. */
 async function callIndex(): Promise<number> {
-  return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+  return await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
 }
 
 /** Calls that change something, made in the test's account since call number `since` (as the gap proxy forwarded them). */

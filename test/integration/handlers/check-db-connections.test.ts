@@ -1,7 +1,7 @@
 // check-db-connections through its real entry point and the real SDK, against the emulator: the cause named from the
 // metrics moto holds, the reading recorded on the database's state, nothing changed in RDS.
 import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBParameterGroupCommand, RDSClient } from '@aws-sdk/client-rds';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
@@ -101,7 +101,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     await rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: `${DB}-replica`, SourceDBInstanceIdentifier: DB, DBInstanceClass: 'db.r6g.xlarge' }));
     rds.destroy();
     await publishRdsMetrics(account, { connections: 300, replicaLag: { [`${DB}-replica`]: 45 } });
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision.reason).toBe(`likely cause: replica lag — ${DB}-replica is 45 s behind ${DB} (at or above 30 s)`);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId && c.operation === 'GetMetricData');
@@ -132,7 +132,7 @@ describe('check-db-connections in production (db.r6g.xlarge)', () => {
     const metric = event.detail.configuration.metrics[0];
     if (metric) metric.metricStat.metric = { namespace: 'AWS/RDS', name: 'ReadLatency', dimensions: { DBInstanceIdentifier: 'billing-db' } };
     // After the test's own transition: every call from here on is the handler's, and none is expected.
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decisions = await Promise.all([handler(event), handler({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: {} }), handler(42)]);
     for (const d of decisions) expect(d).toMatchObject({ outcome: 'rejected' });
     expect(decisions[0]?.reason).toContain('database billing-db is not one of the production databases');
@@ -151,7 +151,7 @@ describe('check-db-connections looks at the cache and the function too', () => {
     await publishCacheNodeMetrics(account, `${CACHE}-001`, { engineCpuPercent: 97, currConnections: 1850, evictions: 0, cacheHitRatePercent: 91.5 });
     await publishCacheNodeMetrics(account, `${CACHE}-002`, { engineCpuPercent: 22, currConnections: 420, evictions: 0, cacheHitRatePercent: 95.1, replicationLagSeconds: 0.04 });
     await publishFunctionDuration(account, 1650);
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await fire(account, loadHandler('check-db-connections'));
     expect(decision).toMatchObject({ outcome: 'escalate', escalation: { cause: 'diagnosis' }, resource: { type: 'rds-db-instance', id: DB } });
     expect(decision.reason).toBe(

@@ -8,7 +8,7 @@ import { OWN_ACCOUNT_ENV, REMEDIATION_ROLE_ENV } from '../../../shared/aws/accou
 import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { clearedByCloudWatch, putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { sandboxRemediationTrust } from '../support/remediation-trust';
 import { loadHandler } from '../../support/load-handler';
@@ -101,7 +101,7 @@ describe('scale-consumers in cross-account mode', () => {
   });
 
   it("scales the workload account's consumers in a session named and tagged after the incident, and keeps the claim, audit trail and decision in the operations account", async () => {
-    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const before = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     expect(await maximumConcurrency(workload)).toBe(50);
     await putQueueDepth(workload); // a real backlog: the depth bears out the alarm (decision 217)
     const event = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
@@ -120,7 +120,7 @@ describe('scale-consumers in cross-account mode', () => {
   });
 
   it('restores the workload baseline on OK in a session of that state change\'s own incident', async () => {
-    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const before = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await handler(await clearedByCloudWatch(workload, queueAlarmName(workload.topology)));
     expect(decision).toMatchObject({ outcome: 'applied', account: workload.accountId });
     expect(await maximumConcurrency(workload)).toBe(50);
@@ -129,7 +129,7 @@ describe('scale-consumers in cross-account mode', () => {
 
   it("refuses an alarm of the operations account itself: in cross-account mode only the workload's alarms are acted on (decision 90)", async () => {
     const event = await operations.transition(queueAlarmName(operations.topology), 'ALARM');
-    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const before = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await handler(event);
     expect(decision).toMatchObject({ outcome: 'rejected', findings: [`account: ${operations.accountId}`] });
     expect(decision.reason).toContain(`not this deployment's workload account ${workload.accountId} (RUNBOOK_WORKLOAD_ACCOUNT_ID)`);
@@ -140,7 +140,7 @@ describe('scale-consumers in cross-account mode', () => {
   });
 
   it('rejects a malformed event from another account without assuming any role', async () => {
-    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const before = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await handler({ account: workload.accountId, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: {} });
     expect(decision).toMatchObject({ outcome: 'rejected' });
     expect(await assumeRoleCalls(operations.accountId, before)).toBe(0);
@@ -155,7 +155,7 @@ describe('scale-consumers in cross-account mode', () => {
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: ROLE_NAME, PolicyDocument: trustAsExecutionRoleOf(other) }));
     try {
       const event = await workload.transition(queueAlarmName(workload.topology), 'ALARM');
-      const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+      const before = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
       const decision = await handler(event);
       // Nothing was called in the workload: the AssumeRole (counted in the caller's account) was refused for its tag, by
       // the AssumeRole's own statement (decision 176; before, by its sts:TagSession).
@@ -181,7 +181,7 @@ describe('scale-consumers in cross-account mode', () => {
 
   it("refuses the attacker's session without tags outright: a plain AssumeRole by the handler's own execution role is denied by the trust, the handler's tagged one opened (decision 176)", async () => {
     const region = operations.clientConfig.region ?? '?';
-    const before = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const before = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     // The sandbox's caller is the handler's execution role of this region (the trust deployed in beforeAll): the one
     // principal the trust admits, asking for a session with no tags (it would carry only the role's own IAM tags).
     expect(await assumeDirectly(operations, roleArn(), [])).toBe(`AccessDenied: User: arn:aws:sts::${operations.accountId}:user/moto is not authorized to perform: sts:AssumeRole on resource: ${roleArn()}`);

@@ -6,7 +6,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import type { Decision } from '../../../shared/pipeline/types';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
 import { loadHandler } from '../../support/load-handler';
 import { fireAlarm } from '../support/fire-alarm';
@@ -52,7 +52,7 @@ describe('check-db-connections in the DR region (production us-west-2)', () => {
     cloudWatch.destroy();
 
     const event = await fireHighLatency();
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision: Decision = await loadHandler('check-db-connections')(event);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
 

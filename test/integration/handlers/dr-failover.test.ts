@@ -47,7 +47,7 @@ import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
 import { loadHandler } from '../../support/load-handler';
@@ -105,7 +105,7 @@ type ProxyCall = { service: string; operation: string; accountId?: string };
 
 /** What `run` gives, and the AWS calls this account's clients made through the gap proxy while it ran. */
 async function withCalls<T>(run: () => Promise<T>): Promise<{ result: T; calls: ProxyCall[] }> {
-  const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+  const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
   const result = await run();
   const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
   return { result, calls };

@@ -4,7 +4,7 @@
 // what the handler read, and the emulator is unchanged); once it serves as FailoverToDR leaves it, scale-consumers acts.
 import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
 import { breach, provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
@@ -38,7 +38,7 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
 
     await putQueueDepth(account); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(queueAlarmName(account.topology), 'ALARM');
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await handler(event);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
 
@@ -92,7 +92,7 @@ describe('scale-consumers in the DR region (production, us-west-2)', () => {
     const alarm = account.topology.alarmNamesByHandler[handlerName]?.[0] ?? '';
     await breach(account, handlerName); // the condition the alarm watches, made real (decision 217)
     const event = await account.transition(alarm, 'ALARM');
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await handler(event);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
     expect(decision).toMatchObject({ region: 'us-west-2', dryRun: false, ...expected });

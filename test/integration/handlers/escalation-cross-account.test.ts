@@ -12,7 +12,7 @@ import type { EscalationHandler } from '../../../shared/escalation/create-escala
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { createEscalationInbox, type EscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, putDatabaseCpu, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { sandboxRemediationTrust } from '../support/remediation-trust';
@@ -28,7 +28,7 @@ async function operationsCalls(operations: SandboxAccount, operation: string, si
   return calls.filter((c) => c.accountId === operations.accountId && c.operation === operation).length;
 }
 
-const callCount = async (): Promise<number> => (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+const callCount = async (): Promise<number> => await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
 
 function levels(messages: readonly InboxMessage[]): string[] {
   return messages.map((m) => `${m.kind}:L${m.level}:${m.channel}`).sort();

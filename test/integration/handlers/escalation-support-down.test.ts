@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { runCli } from '../../support/run-cli';
@@ -70,7 +70,7 @@ describe('AWS Support unreachable from the DR region (production, us-west-2)', (
     const l3 = await scheduler.send(new GetScheduleCommand({ Name: `escalation-${incidentId}-l3`, GroupName: account.topology.escalationScheduleGroup.name }));
     const file = join(mkdtempSync(join(tmpdir(), 'support-down-')), 'l3.json');
     writeFileSync(file, l3.Target?.Input ?? '{}');
-    const since = (await getProxyCalls(CONTROL())).length;
+    const since = await getProxyCallCount(CONTROL());
     // The first invocation and Lambda's two retries (escalation-timer: MaximumRetryAttempts 2), each a fresh container.
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const run = await runCli(['invoke', 'escalation-timer', '--event', file], account.env);
@@ -131,7 +131,7 @@ describe('AWS Support unreachable from the DR region (production, us-west-2)', (
 
   it('tells the resolution to every tier that was paged, the L3 topic\'s people included, with AWS Support still unreachable', async () => {
     const escalate = loadHandler<EscalationHandler>('escalate');
-    const since = (await getProxyCalls(CONTROL())).length;
+    const since = await getProxyCallCount(CONTROL());
     const resolved = await escalate(await account.transition(queueAlarmName(account.topology), 'OK', 'Threshold Crossed: 1 out of the last 1 datapoints [12.0] was not greater than the threshold (1000.0)'));
     expect(resolved).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
     expect(resolved.delivered.map((d) => `${d.level}:${d.via}`).sort()).toEqual(['1:chat+email', '2:chat+email', '3:email', '4:email']);

@@ -10,7 +10,7 @@ import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import { buildAlarmStateChangeEvent } from '../../../sandbox/alarm-evaluator';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
@@ -98,7 +98,7 @@ async function callsSince(h: Harness, since: number): Promise<string[]> {
   return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === h.account.accountId).map((c) => c.operation);
 }
 
-const callCount = async (): Promise<number> => (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+const callCount = async (): Promise<number> => await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
 
 describe('forged "Runbook Decision" events (issue 17 item 3)', () => {
   let h: Harness;

@@ -14,7 +14,7 @@ import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import { incidentIdFor } from '../../../shared/escalation/incident';
 import type { FaultRule } from '../../../sandbox/gap-proxy';
 import type { InboxMessage } from '../../../sandbox/escalation-inbox';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, releaseProxyHolds, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, releaseProxyHolds, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { provisionAccount, putQueueDepth } from '../support/sandbox-account';
 import { consumersAtCap, escalationHarness, NO_REGROUPING_ENV, type EscalationHarness } from '../support/escalation-harness';
@@ -117,7 +117,7 @@ async function sendItem(h: Harness, incidentId: string, level: number): Promise<
 async function stalledPastDeadline(h: Harness, invoke: (context: { getRemainingTimeInMillis: () => number }) => Promise<unknown>): Promise<() => Promise<number>> {
   const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
   const scope = { accountId: h.account.accountId };
-  const since = (await getProxyCalls(control)).length;
+  const since = await getProxyCallCount(control);
   const publishes = async (): Promise<number> =>
     (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
   await setProxyFaults(control, [{ service: 'sns', operation: 'Publish', times: 2, hold: true, status: 503, code: 'ServiceUnavailable' }], scope);
@@ -304,7 +304,7 @@ describe('escalation along the support path (production)', () => {
   });
 
   it('resolves on OK: every notified tier gets exactly one resolution message, even when the OK arrives twice', async () => {
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const ok = await h.account.transition(h.alarmName, 'OK', 'Threshold Crossed: no datapoints were breaching');
     const both = await Promise.all([h.escalate(ok), h.escalate(ok)]);
     expect(both.map((r) => r.action)).toContain('resolved');
@@ -587,7 +587,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     const supportCalls = (since: number): Promise<string[]> => supportOperationsSince(h, since);
     const publishes = async (since: number): Promise<number> =>
       (await getProxyCalls(control, since)).filter((c) => c.accountId === h.account.accountId && c.service === 'sns' && c.operation === 'Publish').length;
-    const since = (await getProxyCalls(control)).length;
+    const since = await getProxyCallCount(control);
     const timer = { action: 'escalate', incidentId, level: 3 };
 
     // The fault fires exactly once: the one CreateCase, which moto applies.
@@ -606,7 +606,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
 
     // Lambda's retry: the case found and recorded; no CreateCase, no second page of L3.
     const caseId = made[0]?.caseId ?? '';
-    const beforeRetry = (await getProxyCalls(control)).length;
+    const beforeRetry = await getProxyCallCount(control);
     const retried = await h.timer(timer, lambdaContext(60_000));
     const retryCalls = await supportCalls(beforeRetry);
     // Exactly one case of the incident in moto (two with the look skipped), and one CreateCase in all.
@@ -638,7 +638,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     const timer = { action: 'escalate', incidentId, level: 3 };
 
     // The first attempt: no look (its claim wrote the nonce), its CreateCase refused once; the claim given back.
-    const first = (await getProxyCalls(control)).length;
+    const first = await getProxyCallCount(control);
     // The fault fires exactly once: the one CreateCase, not applied.
     const cut = await timerUnderOneFault(h, timer, lambdaContext(60_000), { service: 'support', operation: 'CreateCase', times: 1, status: 503, code: 'ServiceUnavailable' });
     expect(cut).toMatchObject({ name: 'TransientError', message: expect.stringContaining('Support CreateCase failed: ServiceUnavailable') });
@@ -646,7 +646,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
     expect((await casesOfIncident()).map((c) => c.caseId)).toEqual([planted]);
 
     // Lambda's retry, a takeover carrying the nonce: it looks, reads the planted case (made after the incident) and opens ours all the same.
-    const since = (await getProxyCalls(control)).length;
+    const since = await getProxyCallCount(control);
     const result = await h.timer(timer, lambdaContext(60_000));
     expect(await supportCalls(since)).toEqual(['DescribeCases', 'CreateCase']);
     const cases = await casesOfIncident();
@@ -661,7 +661,7 @@ describe('duplicates and the alarm still firing after a remediation', () => {
   });
 
   it('rejects an event that is neither a decision nor an alarm state change, without an AWS call', async () => {
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     expect(await h.escalate({ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} })).toMatchObject({ action: 'rejected' });
     expect(await h.timer({ action: 'escalate', incidentId: '../../etc', level: 2 })).toMatchObject({ action: 'rejected' });
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === h.account.accountId);

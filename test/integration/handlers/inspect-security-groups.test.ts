@@ -19,7 +19,7 @@ import {
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
@@ -298,7 +298,7 @@ describe('inspect-security-groups in production', () => {
     const metric = event.detail.configuration.metrics[0];
     if (metric) metric.metricStat.metric.dimensions.ApiName = 'billing-api';
     // After the test's own transition: every call from here on is the handler's, and none is expected.
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decisions = await Promise.all([handler(event), handler('{"source":"aws.cloudwatch"'), handler({ ...event, source: 'aws.ec2' })]);
     for (const d of decisions) expect(d).toMatchObject({ outcome: 'rejected' });
     expect(decisions[0]?.reason).toContain('API billing-api is not in dependencies.apis');

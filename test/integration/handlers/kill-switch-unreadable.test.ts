@@ -17,7 +17,7 @@ import { invokeAsynchronously } from '../../../sandbox/async-invocation';
 import { deadLetterAlarmInput, provisionAutomationHealth, subscribeStandIn } from '../../../sandbox/automation-health';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
 import { DEAD_LETTER_QUEUES, deadLetterAlarmSpec } from '../../../shared/config/automation-health';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { loadHandler } from '../../support/load-handler';
 import { breach, provisionAccount, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 
@@ -54,7 +54,7 @@ async function callsSince(account: SandboxAccount, since: number): Promise<strin
 }
 
 async function callCount(): Promise<number> {
-  return (await getProxyCalls(CONTROL)).length;
+  return await getProxyCallCount(CONTROL);
 }
 
 /** The decisions on the project's bus, as EventBridge delivered them to the sandbox's queue (consumed). */

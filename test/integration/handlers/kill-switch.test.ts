@@ -15,7 +15,7 @@ import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { Decision } from '../../../shared/pipeline/types';
 import { createEscalationInbox } from '../../../sandbox/escalation-inbox';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { breach, provisionAccount, putDatabaseCpu, putLambdaMetrics, putQueueDepth, queueAlarmName, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
@@ -48,7 +48,7 @@ async function readSwitch(account: SandboxAccount): Promise<{ version: number; m
 }
 
 async function callCount(): Promise<number> {
-  return (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+  return await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
 }
 
 /** The calls made in this account since `since`, as "service:Operation". */

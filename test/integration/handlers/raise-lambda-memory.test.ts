@@ -11,7 +11,7 @@ import {
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { getProxyCalls, getProxyFaults, setProxyFaults, clearProxyFaults } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults, clearProxyFaults } from '../../../sandbox/proxy-control';
 import { faultsFired } from '../../support/fault-evidence';
 import { lambdaLogStreamName, provisionAccount, putConsumerErrors, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
@@ -119,7 +119,7 @@ describe("raise-lambda-memory when the kill's AWS/Lambda Errors arrive after the
     // the filter's count; no AWS/Lambda Errors yet.
     const { killedAt } = await writeOutOfMemoryLines(account, 1, { errors: 'later' });
     const event = await account.transition(oomAlarm(account), 'ALARM');
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     // The handler's own module registry (a fresh container): its TransientError class, matched by name.
     await expect(handler(event)).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining("no datapoint for the kill's period (from ") });
     expect((await callsInAccount(account.accountId, since)).filter((c) => c.startsWith('lambda:Update'))).toEqual([]);
@@ -175,7 +175,7 @@ describe('raise-lambda-memory in production', () => {
 
   it('re-reads and retries when a concurrent deploy changed the function (RevisionId conflict), never clobbering it', async () => {
     const { account, handler } = await freshAccount();
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     await setProxyFaults(
       control(),
       [
@@ -214,7 +214,7 @@ describe('raise-lambda-memory in production', () => {
       code: 'ResourceConflictException',
       message: 'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:123456789012:function:notification-service-consumer',
     };
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     await setProxyFaults(control(), [conflict], { accountId: account.accountId });
     let reported;
     try {
@@ -303,7 +303,7 @@ describe('raise-lambda-memory in production', () => {
     const detail = (foreign as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } } }).detail;
     const first = detail.configuration.metrics[0];
     if (first) first.metricStat.metric.dimensions = { FunctionName: 'billing-worker' };
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     const decisions = await Promise.all([
       handler({ 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', detail: { alarmName } }),
       handler('{"not": "an alarm"'),

@@ -4,7 +4,7 @@ import { GetEventSourceMappingCommand, GetFunctionConcurrencyCommand, UpdateEven
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { clearedByCloudWatch, putQueueDepth, provisionAccount, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
@@ -83,7 +83,7 @@ describe('scale-consumers in production', () => {
   it('rejects a malformed event with a reason and makes no AWS call at all', async () => {
     // The test's own transition (SetAlarmState, DescribeAlarms) comes before the mark: every call after it is the handler's.
     const configurationChange = { ...(await account.transition(alarmName, 'OK')), 'detail-type': 'CloudWatch Alarm Configuration Change' };
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decisions = await Promise.all([
       handler({ 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', detail: { alarmName } }),
       handler('not json'),

@@ -3,7 +3,7 @@ import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { EnvironmentName } from '../../../shared/config/schema';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount, putDatabaseCpu, type SandboxAccount } from '../support/sandbox-account';
 import { loadHandler } from '../../support/load-handler';
 
@@ -133,7 +133,7 @@ describe('scale-up-database in production (approval only)', () => {
     const detail = (foreign as { detail: { configuration: { metrics: Array<{ metricStat: { metric: { dimensions: Record<string, string> } } }> } } }).detail;
     const first = detail.configuration.metrics[0];
     if (first) first.metricStat.metric.dimensions = { DBInstanceIdentifier: 'reporting-db' };
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     const decisions = await Promise.all([
       handler({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', account: account.accountId }),
       handler({ ...foreign, source: 'aws.rds' }),

@@ -7,7 +7,7 @@ import { WORKLOAD_ACCOUNT_ENV } from '../../../shared/config/names';
 import type { AlarmHandler } from '../../../shared/pipeline/create-alarm-handler';
 import type { VerifyChangeHandler } from '../../../shared/pipeline/create-verify-change-handler';
 import type { Decision } from '../../../shared/pipeline/types';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { createSandboxClock, type SchedulerDriver } from '../../../sandbox/scheduler-driver';
 import { loadHandler } from '../../support/load-handler';
 import { provisionAccount, putLambdaMetrics, putQueueDepth, queueAlarmName, type SandboxAccount } from '../support/sandbox-account';
@@ -83,7 +83,7 @@ describe('verify-change in cross-account mode', () => {
     expect(await driver.pending()).toHaveLength(1);
 
     await putLambdaMetrics(workload, { Invocations: 300, Errors: 100, Throttles: 40 });
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const [verdict] = await pastTheWindow(driver);
 
     expect(verdict).toMatchObject({

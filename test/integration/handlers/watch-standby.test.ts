@@ -10,7 +10,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { EscalationHandler } from '../../../shared/escalation/create-escalation-handlers';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { createEscalationInbox, type EscalationInbox } from '../../../sandbox/escalation-inbox';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionDrAutomation, provisionDrStandby, type DrAutomation, type DrStandby } from '../../../sandbox/provision-dr';
 import { loadHandler } from '../../support/load-handler';
 import { fireAlarm } from '../support/fire-alarm';
@@ -109,7 +109,7 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
 
     const event = await fire(alarmNamed('Replica Lag'), { statistic: 'Maximum', recentDatapoints: [380, 400, 420] });
     const watchStandby = loadHandler('watch-standby');
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await watchStandby(event);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
 
@@ -179,7 +179,7 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
     const before = await standbyState();
     const event = await fire(alarmNamed('Replication Not Active'), { statistic: 'Maximum', recentDatapoints: [-1, -1, -1, -1, -1] });
     expect(event).toMatchObject({ detail: { configuration: { metrics: [{ metricStat: { metric: { name: 'ReplicaLag' }, stat: 'Maximum' } }] } } });
-    const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+    const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
     const decision = await loadHandler('watch-standby')(event);
     const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
     expect(decision).toMatchObject({ playbook: 'watch-standby', outcome: 'escalate', region: DR, resource: { type: 'rds-db-instance', id: 'notification-service-db-replica' } });
@@ -198,7 +198,7 @@ describe('watch-standby in the DR region (production us-west-2)', () => {
       const queueAlarm = account.topology.alarmNamesByHandler['scale-consumers']?.[0] ?? '';
       const event = await account.transition(queueAlarm, 'ALARM');
       const before = await standbyState();
-      const since = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '')).length;
+      const since = await getProxyCallCount(process.env.SANDBOX_PROXY_CONTROL ?? '');
       const decision = await watchStandby(event);
       const calls = (await getProxyCalls(process.env.SANDBOX_PROXY_CONTROL ?? '', since)).filter((c) => c.accountId === account.accountId);
       // No alarm is routed to watch-standby in a primary region: refused as one it does not watch (decision 184).

@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { TransientError } from '../../../shared/errors';
 import { runUnderClaim, LATE_DUPLICATE_SECONDS, type ClaimedWork, type HeldClaim, type IncidentProtocolDeps } from '../../../shared/pipeline/incident-protocol';
 import { IncidentStore, type ClaimRecord } from '../../../shared/state/incident-store';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { ManualClock } from '../../support/manual-clock';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
@@ -365,7 +365,7 @@ describe('a takeover on real DynamoDB conditions: only the record it read is rep
     const clock = new ManualClock();
     await deadAttempt(incidentKey, clock, { add: 1 });
     const scope = { accountId: account.accountId };
-    const since = (await getProxyCalls(proxyControl())).length;
+    const since = await getProxyCallCount(proxyControl());
     // The first PutItem passes (counted by a 1 ms rule); the second, the takeover, is applied and its connection cut.
     await setProxyFaults(proxyControl(), [{ service: 'dynamodb', operation: 'PutItem', times: 1, latencyMs: 1 }, { service: 'dynamodb', operation: 'PutItem', times: 1, answerLost: true }], scope);
 

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { EscalationStore } from '../../../shared/escalation/escalation-store';
 import { TransientError } from '../../../shared/errors';
 import { IncidentStore } from '../../../shared/state/incident-store';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 
 const NOW = new Date('2026-12-07T17:00:00.000Z');
@@ -41,7 +41,7 @@ async function resourceItem(arn: string): Promise<Record<string, unknown> | unde
 async function withAnswerLost<T>(operation: string, lostAt: number, write: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; fired: number[]; sent: number }> {
   const scope = { accountId: account.accountId };
   const passed = lostAt > 1 ? [{ service: 'dynamodb', operation, times: lostAt - 1, latencyMs: 1 }] : [];
-  const since = (await getProxyCalls(control())).length;
+  const since = await getProxyCallCount(control());
   await setProxyFaults(control(), [...passed, { service: 'dynamodb', operation, times: 1, answerLost: true }], scope);
   try {
     const [result] = await Promise.allSettled([write()]);

@@ -3,7 +3,7 @@
 // every call of the storm, by the proxy's log, is one lone delivery's (measured in an account of its own) plus each
 // duplicate's own calls (the row's `duplicateCalls`, by what it found), exactly; a later duplicate's calls are listed.
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 import { provisionAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions } from './support/emulator-records';
 import { declareCell, recordCell } from './support/guarantee-table';
@@ -43,7 +43,7 @@ async function loneDelivery(playbook: PlaybookCase): Promise<string[]> {
   const event = await playbook.arrange(account);
   await publishedDecisions(account);
   const handler = entryPoint(playbook);
-  const since = (await getProxyCalls(control())).length;
+  const since = await getProxyCallCount(control());
   const delivered = await deliverAsynchronously(handler, event);
   expect(playbook.made(delivered.decision)).toBe(true);
   return accountCalls(account.accountId, since);
@@ -58,7 +58,7 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s under duplicate
     await publishedDecisions(account);
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
 
     // Each delivery as Lambda makes it: a delivery that fails transiently (a loaded machine's connect timeout) is retried.
     const deliveries = await Promise.all(Array.from({ length: DELIVERIES }, () => deliverAsynchronously(handler, event)));
@@ -95,7 +95,7 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s under duplicate
     }
     console.log(`duplicates: ${playbook.row}: the storm's calls ${retried === 0 ? 'exactly' : `at least (${retried} deliveries retried)`} one lone delivery's (${lone.length}) + the duplicates' (${duplicates.length}): ${JSON.stringify(tally(storm))}`);
     // One more duplicate, late (the claim completed): its calls listed.
-    const lateSince = (await getProxyCalls(control())).length;
+    const lateSince = await getProxyCallCount(control());
     const late = await deliverAsynchronously(handler, event);
     expect(late.decision).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^duplicate delivery: .*already (handled|done)/) });
     expect((await accountCalls(account.accountId, lateSince)).sort()).toEqual(playbook.duplicateCalls.done);

@@ -5,7 +5,7 @@
 // rules run on the test's own clock readings and the configured values, not from the pipeline's code.
 import { loadRuntimeConfig, type RuntimeConfig } from '../../../shared/config/load-config';
 import type { Decision } from '../../../shared/pipeline/types';
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount } from '../../../sandbox/proxy-control';
 import { clearedByCloudWatch, provisionAccount, type SandboxAccount } from '../support/sandbox-account';
 import { ManualClock } from '../../support/manual-clock';
 import { auditEntries } from './support/emulator-records';
@@ -281,7 +281,7 @@ async function flap(row: FlapRow, scenario: FlapScenario) {
   const clock = new ManualClock();
   const handler = row.playbook.create({ clock });
   const alarmName = alarmOf(account, row.playbook.handler);
-  const since = (await getProxyCalls(control())).length;
+  const since = await getProxyCallCount(control());
   const flips: Flip[] = [];
   const decisions: Decision[] = [];
   const knobs: Array<number | string> = [];

@@ -7,7 +7,7 @@
 // attempt was lost on its way): not ours, never recorded as ours (decision 358).
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, releaseProxyHolds, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, releaseProxyHolds, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
 import type { AwsOperation, FaultRule } from '../../../sandbox/gap-proxy';
 import { ManualClock } from '../../support/manual-clock';
 import { provisionAccount, type SandboxAccount } from '../support/sandbox-account';
@@ -55,7 +55,7 @@ async function arrange() {
 
 /** Where the proxy's call log stands now. */
 async function callMark(): Promise<number> {
-  return (await getProxyCalls(control())).length;
+  return await getProxyCallCount(control());
 }
 
 /** The account's ModifyDBInstance calls among `calls`, by the class each asked for. */

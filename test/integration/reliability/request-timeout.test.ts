@@ -5,7 +5,7 @@
 // configuration path: `sdkTimeouts.requestTimeoutMs` in RUNBOOK_CONFIG_JSON, read by the handler's entry point.
 import { DeleteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults, type ActiveFault } from '../../../sandbox/proxy-control';
 import type { AwsOperation } from '../../../sandbox/gap-proxy';
 import { putForgedClaim } from '../support/forged-claim';
 import { provisionAccount, writeOutOfMemoryLines, type SandboxAccount } from '../support/sandbox-account';
@@ -54,7 +54,7 @@ function changeCallsOf(playbook: PlaybookCase, calls: readonly AwsOperation[], a
 
 /** Where the proxy's call log stands now: pass it to `getProxyCalls` to read only the calls made since. */
 async function callMark(): Promise<number> {
-  return (await getProxyCalls(control())).length;
+  return await getProxyCallCount(control());
 }
 
 /** How many times each fault fired. */

@@ -1,7 +1,7 @@
 // Throttling and conflicts injected by the gap proxy on every service a row calls end in exactly one change after bounded
 // retries; each injected fault is proven to have fired (the proxy's fault counter), so no row passes without its fault.
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyFaults, setProxyFaults } from '../../../sandbox/proxy-control';
 import { faultsFired } from '../../support/fault-evidence';
 import { provisionAccount } from '../support/sandbox-account';
 import { auditEntries, publishedDecisions } from './support/emulator-records';
@@ -64,7 +64,7 @@ describe.each(playbookCases.map((c) => [c.row, c] as const))('%s under throttlin
     const handler = entryPoint(playbook);
     const before = await playbook.knob.read(account);
     const rules = testCase.faults(playbook);
-    const since = (await getProxyCalls(control())).length;
+    const since = await getProxyCallCount(control());
     await setProxyFaults(control(), rules, { accountId: account.accountId });
     let result;
     let reported;

@@ -1,13 +1,13 @@
 // The gap proxy's call log as the handler tests read it: every AWS call the handlers make reaches moto through the
 // proxy, which records service, operation and account (sandbox/gap-proxy.ts). The log is shared by every test file,
 // so a test marks it before the act and keeps only the calls in the accounts it owns or that a forged input names.
-import { getProxyCalls } from '../../../sandbox/proxy-control';
+import { getProxyCallCount, getProxyCalls } from '../../../sandbox/proxy-control';
 
 const control = (): string => process.env.SANDBOX_PROXY_CONTROL ?? '';
 
 /** Where the log ends now: the calls from here on are the act's. */
 export async function callMark(): Promise<number> {
-  return (await getProxyCalls(control())).length;
+  return await getProxyCallCount(control());
 }
 
 /** `service:Operation` of every call made since `since` in one of `accountIds`, in the order the proxy received them. */
