@@ -3,7 +3,7 @@
 // fails the execution.
 import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { provisionAccount, type SandboxAccount } from '../integration/support/sandbox-account';
-import { clearProxyFaults, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
+import { clearProxyFaults, getProxyCallCount, getProxyCalls, getProxyFaults, setProxyFaults } from '../../sandbox/proxy-control';
 import { createEscalationInbox } from '../../sandbox/escalation-inbox';
 import type { AlarmHandler } from '../../shared/pipeline/create-alarm-handler';
 import { loadHandler } from '../support/load-handler';
@@ -218,7 +218,7 @@ describe(DOCUMENT, () => {
     expect(other.result.failure).toMatchObject({ step: 'refuseUnnamedRule', message: expect.stringContaining('not the named rule') });
     expect(await ingressRules(ec2, account)).toEqual(before);
 
-    const since = (await getProxyCalls(control)).length;
+    const since = await getProxyCallCount(control);
     const named = await rehearseDocument(DOCUMENT, fix, account.env, [...approveAs, '--approve']);
     const inspection = decisionOf(named.result, 'inspectSecurityGroups');
     // Decided afresh on the same state change (its incident), not "skipped: duplicate delivery": findings, the rule named.
