@@ -7,6 +7,9 @@ import { createEventRouter, type EventRouter, type RouteResult } from '../../san
 import { invokeBundle, isBundleBuilt } from '../../sandbox/invoke-bundle';
 import type { PlayableSandbox } from '../../sandbox/session';
 import type { AutomationConfig } from '../../shared/config/schema';
+import { loadRuntimeConfig } from '../../shared/config/load-config';
+import { resolveEscalationPolicy, type EscalationPolicy, type EscalationTier } from '../../shared/escalation/policy';
+import { createDemoEscalationPath, pageOf, settle, type DemoEscalationPath, type RowPage } from './escalation-path';
 import type { TimelineRecorder } from './timeline-recorder';
 
 export interface DemoOptions {
@@ -31,9 +34,18 @@ export interface DemoContext {
   startedAt: number;
   /** What the game-day report is drawn from: alarms, samples, decisions and incidents, per scenario. */
   timeline: TimelineRecorder;
+  /** The escalation path every scenario's decisions and OKs go through (set up once, as `runbook sandbox` does). */
+  escalation: DemoEscalationPath;
+  /** The environment's escalation policy; its first tier is the one an escalating row pages. */
+  policy: EscalationPolicy;
+  firstTier: EscalationTier;
   line(text?: string): void;
   /** Prints one routed event's outcome, and returns the decisions among them. */
   report(results: RouteResult[]): Decision[];
+  /** Routes an escalate decision to the escalation path: the incident it opened and what the first tier received. */
+  page(): Promise<RowPage>;
+  /** After the alarm's OK: the incidents resolved, the first tier told, no escalation timer left. */
+  settle(incidentIds: readonly string[]): Promise<{ settled: boolean; text: string }>;
 }
 
 export interface ScenarioResult {
@@ -57,9 +69,15 @@ export function describeDecision(d: Decision): string {
   return `${d.playbook}: ${d.outcome.toUpperCase()}${detail} — ${d.reason}`;
 }
 
-export function createDemoContext(session: PlayableSandbox, options: DemoOptions, logFile: string, timeline: TimelineRecorder): DemoContext {
+export async function createDemoContext(session: PlayableSandbox, options: DemoOptions, logFile: string, timeline: TimelineRecorder): Promise<DemoContext> {
   const startedAt = Date.now();
   const line = (text = ''): void => console.log(text);
+  const at = (): string => `t+${seconds(Date.now() - startedAt)}`;
+  const runtime = loadRuntimeConfig(process.env);
+  const policy = resolveEscalationPolicy(runtime.config, runtime.environment);
+  const firstTier = policy.tiers[0];
+  if (!firstTier) throw new Error(`the ${runtime.environment} escalation path has no tier`);
+  const escalation = await createDemoEscalationPath(session, timeline, logFile, line, at);
   const router = createEventRouter({
     sqs: new SQSClient(session.clientConfig),
     routes: Object.fromEntries(Object.entries(session.topology.alarmRoutes).map(([handler, route]) => [handler, route.url])),
@@ -73,7 +91,12 @@ export function createDemoContext(session: PlayableSandbox, options: DemoOptions
     router,
     startedAt,
     timeline,
+    escalation,
+    policy,
+    firstTier,
     line,
+    page: () => pageOf(escalation, firstTier, line),
+    settle: (incidentIds) => settle(escalation, incidentIds, firstTier),
     report(results) {
       const decisions: Decision[] = [];
       for (const routed of results) {

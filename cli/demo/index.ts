@@ -4,20 +4,17 @@ import { join } from 'node:path';
 import { isBundleBuilt } from '../../sandbox/invoke-bundle';
 import { MotoNotInstalledError } from '../../sandbox/moto-server';
 import { attachSandbox, startSandbox, type PlayableSandbox } from '../../sandbox/session';
+import { sandboxTopology } from '../../sandbox/topology';
 import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { EXIT } from '../exit-codes';
 import { writeGameDayReport } from '../report/index';
-import { createDemoContext, type DemoOptions } from './context';
+import { createDemoContext, type DemoContext, type DemoOptions } from './context';
 import { createTimelineRecorder } from './timeline-recorder';
 import { scenarios } from './scenarios';
 
 export type { DemoOptions } from './context';
 
 export async function demoCommand(options: DemoOptions): Promise<number> {
-  if (!isBundleBuilt('scale-consumers')) {
-    console.error('runbook demo: the handler bundles are not built: run npm run build (npm start does it for you)');
-    return EXIT.unavailable;
-  }
   const named = options.only.length ? scenarios.filter((s) => options.only.includes(s.name)) : scenarios;
   if (named.length === 0) {
     console.error(`runbook demo: no scenario named ${options.only.join(', ')}; there are: ${scenarios.map((s) => s.name).join(', ')}`);
@@ -37,6 +34,18 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   if (selected.length === 0) {
     console.error(`runbook demo: nothing to play in ${options.environment}: ${notPlayed.join('; ')}`);
     return EXIT.usage;
+  }
+  // The Queue Backup scenario needs a backlog its alarm fires on: at or under the threshold it could only fail, slowly.
+  const depthAlarm = sandboxTopology(config, options.environment).alarms.find((a) => a.rowId === 'queue-backup' && !a.restoreSignal);
+  if (selected.some((s) => s.name === 'queue-backup') && depthAlarm && options.messages <= depthAlarm.threshold) {
+    console.error(
+      `runbook demo: --messages ${options.messages} is at or under the queue alarm's threshold (${depthAlarm.threshold}, "${depthAlarm.name}"): the Queue Backup scenario needs a backlog the alarm fires on; give more than ${depthAlarm.threshold}, or leave queue-backup out with --only`,
+    );
+    return EXIT.usage;
+  }
+  if (!isBundleBuilt('scale-consumers')) {
+    console.error('runbook demo: the handler bundles are not built: run npm run build (npm start does it for you)');
+    return EXIT.unavailable;
   }
   mkdirSync(options.logDir, { recursive: true });
   const logFile = join(options.logDir, 'demo-handler-logs.jsonl');
@@ -70,10 +79,12 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   process.once('SIGTERM', stopOnSignal);
 
   const timeline = createTimelineRecorder(options.environment);
-  const ctx = createDemoContext(session, options, logFile, timeline);
-  ctx.line(`  AWS_ENDPOINT_URL=${session.endpoint}   (handler logs: ${logFile})`);
   const results: Array<{ title: string; ok: boolean; summary: string[] }> = [];
+  let ctx: DemoContext | undefined;
   try {
+    ctx = await createDemoContext(session, options, logFile, timeline);
+    ctx.line(`  AWS_ENDPOINT_URL=${session.endpoint}   (handler logs: ${logFile})`);
+    ctx.line(`  every scenario's decisions go to the escalation path (escalate), as deployed; an SQS queue subscribed to each tier's SNS topic shows what each tier receives`);
     for (const scenario of selected) {
       ctx.line();
       ctx.line(`Scenario: ${scenario.title}`);
@@ -87,6 +98,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     process.off('SIGTERM', stopOnSignal);
     await session.stop();
   }
+  if (!ctx) return EXIT.failure;
   ctx.line();
   ctx.line('Summary');
   for (const r of results) {

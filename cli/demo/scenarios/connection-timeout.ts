@@ -23,6 +23,7 @@ export const connectionTimeoutScenario: DemoScenario = {
     const { topology, clientConfig } = ctx.session;
     const sg = topology.vpc.securityGroupIds;
     const ec2 = new EC2Client(clientConfig);
+    const escalationFailuresBefore = ctx.escalation.failures();
     /** The database group's ingress rule on 5432 that names the function's group, if there is one. */
     const dbRule = async (): Promise<string | undefined> => {
       const rules = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [sg.database] }] }));
@@ -51,6 +52,8 @@ export const connectionTimeoutScenario: DemoScenario = {
       ctx.line(`  alarm "${alarmName}": ${fired.from} -> ${fired.to} (504s per minute, counted from the access log: ${FIVE_O_FOUR_PER_MINUTE.join(', ')})`);
       const { decision, failures } = await awaitDecision(ctx, HANDLER);
       printDetails(ctx, decision);
+      // The escalation goes to the path as deployed: an incident opened, the first tier paged with the missing rule.
+      const page = decision?.outcome === 'escalate' ? await ctx.page() : undefined;
       const stillMissing = (await dbRule()) === undefined;
       ctx.timeline.sample({ resource: stillMissing ? 0 : 1 });
 
@@ -92,17 +95,31 @@ export const connectionTimeoutScenario: DemoScenario = {
       });
       ctx.line(`  alarm "${alarmName}": ${cleared.from} -> ${cleared.to}`);
       const afterOk = await awaitDecision(ctx, HANDLER);
+      const settled = await ctx.settle(page?.incidentId ? [page.incidentId] : []);
+      const told = page?.firstTier.some((m) => m.message.includes(`allows no ingress on tcp ${DB_PORT}`)) ?? false;
 
       const named = decision?.outcome === 'escalate' && decision.escalation?.cause === 'diagnosis' && decision.reason.includes(`allows no ingress on tcp ${DB_PORT}`);
       const parameters = runbook?.parameters;
       // Each PASS checks what it narrates (decision 165): the diagnosis changed nothing; the rule came back only through
       // the runbook, after the configured approver's approval, added and verified by the document's own steps.
-      const ok = named && runbook !== undefined && stillMissing && rehearsal?.exitCode === 0 && approval.approvedBeforeAdded && ruleBack && failures + afterOk.failures === 0;
+      const ok =
+        named &&
+        runbook !== undefined &&
+        stillMissing &&
+        rehearsal?.exitCode === 0 &&
+        approval.approvedBeforeAdded &&
+        ruleBack &&
+        page?.paged === true &&
+        told &&
+        settled.settled &&
+        failures + afterOk.failures + ctx.escalation.failures() - escalationFailuresBefore === 0;
       return {
         ok,
         summary: [
           `finding                       ${decision?.reason.split(' — ')[0] ?? 'none'}`,
           `fix behind approval           ${runbook ? `${runbook.documentName} SecurityGroupId=${parameters?.SecurityGroupId?.[0] ?? '?'} SourceSecurityGroupId=${parameters?.SourceSecurityGroupId?.[0] ?? '?'} Port=${parameters?.Port?.[0] ?? '?'}` : 'none'}`,
+          `paged                         ${page?.incidentId ? `${page.incidentId}: ${ctx.firstTier.name} ${page.paged ? `told on ${ctx.firstTier.channels.join(' + ')}` : 'NOT told on every channel'}${told ? ', with the missing rule' : ', without the missing rule'}` : 'no incident opened'}`,
+          `settled                       ${settled.text}`,
           `rules changed by automation   ${stillMissing ? 'none (the rule was still missing after the diagnosis)' : 'the rule changed while the handler ran'}`,
           `approval                      ${approval.text}`,
           `rule added by the runbook     ${approval.ruleId ? `${approval.ruleId} (authorizeIngress, then verifyIngress: ${approval.verified ? 'verified' : 'NOT verified'}); the rule is ${ruleBack ? 'back' : 'still missing'}` : `none; the rule is ${ruleBack ? 'back' : 'still missing'}`}`,

@@ -16,6 +16,7 @@ export const cpuUtilizationScenario: DemoScenario = {
     const id = topology.database.identifier;
     const rds = new RDSClient(clientConfig);
     const cloudWatch = new CloudWatchClient(clientConfig);
+    const escalationFailuresBefore = ctx.escalation.failures();
     try {
       const instanceClass = async (): Promise<string | undefined> =>
         (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]?.DBInstanceClass;
@@ -51,19 +52,44 @@ export const cpuUtilizationScenario: DemoScenario = {
       ctx.line(`  alarm "${alarmName}": ${fired.from} -> ${fired.to}`);
       const { decision, failures } = await awaitDecision(ctx, HANDLER);
       printDetails(ctx, decision);
+      // Every decision goes to the escalation path as deployed: production's escalation pages the first tier with the
+      // document to run; staging's change and development's plan are watches (decision 28), nobody paged.
+      const page = decision?.outcome === 'escalate' ? await ctx.page() : undefined;
+      if (!page) await ctx.escalation.routeDecisions();
       const after = await instanceClass();
       if (after) ctx.timeline.sample({ resource: instanceClassMemoryGiB(after) });
+      const cleared = await fireAlarm(ctx, alarmName, 'OK', 'Threshold Crossed: 5 out of the last 5 datapoints were not greater than the threshold (70.0) (minimum 5 datapoints for ALARM -> OK transition).', {
+        version: '1.0',
+        statistic: 'Average',
+        period: 60,
+        recentDatapoints: [41.0, 38.2, 35.9, 33.0, 31.4],
+        threshold: 70.0,
+      });
+      ctx.line(`  alarm "${alarmName}": ${cleared.from} -> ${cleared.to}`);
+      const afterOk = await awaitDecision(ctx, HANDLER);
+      const settled = await ctx.settle(page?.incidentId ? [page.incidentId] : []);
+      const escalationFailures = afterOk.failures + ctx.escalation.failures() - escalationFailuresBefore;
 
       const summary = [
         `database instance class       ${before} -> ${after}`,
         `decision                      ${decision ? `${decision.outcome}${decision.escalation ? ` (${decision.escalation.cause})` : ''}` : 'none'}`,
+        ...(page ? [`paged                         ${page.incidentId ? `${page.incidentId}: ${ctx.firstTier.name} ${page.paged ? `told on ${ctx.firstTier.channels.join(' + ')}` : 'NOT told on every channel'}` : 'no incident opened'}`] : []),
+        `settled                       ${settled.text}`,
       ];
       let ok: boolean;
       switch (ctx.options.environment) {
-        case 'production':
-          ok = decision?.outcome === 'escalate' && decision.escalation?.cause === 'approval-required' && decision.runbook !== undefined && after === before;
-          summary.push(ok ? `a class change is downtime: production escalates with ${decision?.runbook?.documentName} to run behind approval` : 'the scenario did not complete as expected (see above)');
+        case 'production': {
+          const document = decision?.runbook?.documentName;
+          const told = document !== undefined && (page?.firstTier.some((m) => m.message.includes(document)) ?? false);
+          ok = decision?.outcome === 'escalate' && decision.escalation?.cause === 'approval-required' && document !== undefined && after === before && page?.paged === true && told;
+          summary.push(
+            ok
+              ? `a class change is downtime: production escalates with ${document} to run behind approval (the first tier's page names it). ` +
+                  "The document says scale up (production's Auto Scaling: Yes); approval for a class change is a project default (mutationModeByRow, decision 11)"
+              : 'the scenario did not complete as expected (see above)',
+          );
           break;
+        }
         case 'development':
           ok = decision?.outcome === 'dry-run' && after === before;
           summary.push(ok ? 'development is report-only: the next class was planned and reported' : 'the scenario did not complete as expected (see above)');
@@ -72,7 +98,7 @@ export const cpuUtilizationScenario: DemoScenario = {
           ok = decision?.outcome === 'applied' && after !== before;
           summary.push(ok ? 'staging scaled up automatically, one class up its ladder' : 'the scenario did not complete as expected (see above)');
       }
-      return { ok: ok && failures === 0, summary };
+      return { ok: ok && settled.settled && failures + escalationFailures === 0, summary };
     } finally {
       rds.destroy();
       cloudWatch.destroy();

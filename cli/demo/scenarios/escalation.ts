@@ -1,22 +1,17 @@
 // Demo scenario, the escalation path: one incident goes from L1 to L2 when nobody acknowledges it, another is acknowledged and stops.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { appendFileSync } from 'node:fs';
-import { handlerOfFunctionArn } from '../../../shared/escalation/deployment';
 import type { EscalationResult } from '../../../shared/escalation/escalation-service';
 import { resolveEscalationPolicy } from '../../../shared/escalation/policy';
 import { loadRuntimeConfig } from '../../../shared/config/load-config';
 import { activeSaturation, DB_CONNECTIONS_FACT } from '../../../shared/playbooks/db-connections-reading';
 import type { Decision } from '../../../shared/pipeline/types';
-import { createEscalationInbox, type InboxMessage } from '../../../sandbox/escalation-inbox';
-import { createEventRouter, type RouteResult } from '../../../sandbox/event-router';
-import { invokeBundle } from '../../../sandbox/invoke-bundle';
-import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/scheduler-driver';
+import type { InboxMessage } from '../../../sandbox/escalation-inbox';
 import { ackCommand } from '../../ack';
 import { seconds, type DemoContext, type DemoScenario } from '../context';
+import { describeResult } from '../escalation-path';
 import { alarmOf, fireAlarm } from '../fire-alarm';
 
 const MINUTE_MS = 60_000;
@@ -26,21 +21,8 @@ const POLL_INTERVAL_MS = 100;
 const QUEUE_HANDLER = 'scale-consumers';
 const BREACH = { version: '1.0', statistic: 'Maximum', period: 60, recentDatapoints: [2480], threshold: 1000 };
 
-/** One escalation result in one line (the demo and `runbook sandbox` print it). */
-export function describeResult(result: EscalationResult): string {
-  const delivered = result.delivered.map((d) => `${d.kind === 'resolve' ? 'resolution to' : d.kind === 'reopen' ? 're-opened to' : 'notified'} ${d.tier} (${d.via})`).join('; ');
-  const id = result.incidentId ?? result.incidentIds?.join(', ') ?? '';
-  return `${result.action.toUpperCase()}${id ? ` ${id}` : ''}${delivered ? ` — ${delivered}` : ` — ${result.reason}`}`;
-}
-
-export function summarizeInbox(messages: readonly InboxMessage[]): string[] {
-  const byTier = new Map<string, string[]>();
-  for (const m of messages) {
-    const key = `${m.tierName} <- ${m.kind}`;
-    byTier.set(key, [...(byTier.get(key) ?? []), m.channel]);
-  }
-  return [...byTier.entries()].map(([key, channels]) => `${key} (${channels.sort().join(' + ')})`);
-}
+// Kept here for `runbook sandbox`, which prints escalation results as the demo does.
+export { describeResult, summarizeInbox } from '../escalation-path';
 
 export const escalationScenario: DemoScenario = {
   name: 'escalation',
@@ -61,74 +43,12 @@ export const escalationScenario: DemoScenario = {
 
     const sqs = new SQSClient(clientConfig);
     const lambda = new LambdaClient(clientConfig);
-    const scheduler = new SchedulerClient(clientConfig);
-    const log = (chunk: string): void => appendFileSync(ctx.logFile, chunk);
-    // Earlier scenarios' decisions and OKs stay out of this one: it starts from an empty inbox.
+    // The demo's one escalation path (cli/demo/escalation-path.ts): the scenarios before this one resolved what they opened.
+    const path = ctx.escalation;
+    const { clock, driver } = path;
     for (const url of [topology.decisionRoute.url, topology.alarmClearedRoute.url]) await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
-    const inbox = await createEscalationInbox(clientConfig, topology, 'demo-escalation-inbox');
-    line(`  an SQS queue subscribed to each tier's SNS topic shows what each tier receives`);
-
-    // One message per poll: invokeBundle redirects this process's stdout while a bundle runs, so bundles run one at a time.
-    const escalations = createEventRouter({
-      sqs,
-      routes: { escalate: topology.decisionRoute.url },
-      invoke: (handler, event) => invokeBundle(handler, event, log),
-      batchSize: 1,
-    });
-    const clearances = createEventRouter({
-      sqs,
-      routes: { escalate: topology.alarmClearedRoute.url },
-      invoke: (handler, event) => invokeBundle(handler, event, log),
-      batchSize: 1,
-    });
-    const clock = createSandboxClock();
-    const driver = createSchedulerDriver({
-      scheduler,
-      groupName: topology.escalationScheduleGroup.name,
-      invoke: (arn, input) => invokeBundle(handlerOfFunctionArn(arn) ?? 'unknown-target', input, log),
-    });
-    let failures = 0;
-    /** The incident's own timeline for the game-day report: each tier notified, each timer, the ack, the resolution. */
-    const recordIncident = (result: EscalationResult, timer?: string): void => {
-      const ahead = Math.round(clock.offsetMs() / MINUTE_MS);
-      for (const id of result.incidentId ? [result.incidentId] : (result.incidentIds ?? [])) {
-        if (timer) ctx.timeline.incident(id, { kind: 'timer', detail: `timer ${timer}: ${result.action} — ${result.reason}`, clockAheadMinutes: ahead });
-        if (result.action === 'opened' || result.action === 'reopened' || result.action === 'resolved' || result.action === 'stopped' || result.action === 'escalated') {
-          if (!timer || result.action !== 'escalated') ctx.timeline.incident(id, { kind: result.action, detail: result.reason, clockAheadMinutes: ahead });
-        }
-        for (const d of result.delivered) {
-          const what = d.kind === 'resolve' ? 'resolution' : d.kind === 'reopen' ? 're-open message' : 'notification';
-          ctx.timeline.incident(id, { kind: d.kind === 'resolve' ? 'resolved' : 'notified', tier: d.tier, detail: `${what} via ${d.via}`, clockAheadMinutes: ahead });
-        }
-      }
-    };
-    const report = (results: RouteResult[]): EscalationResult[] => {
-      const out: EscalationResult[] = [];
-      for (const r of results) {
-        if (r.error) {
-          failures += 1;
-          line(`  ${at()}  ${r.handler}: FAILED (${r.error.name}: ${r.error.message}) — retried`);
-        } else {
-          const result = r.result as EscalationResult;
-          out.push(result);
-          recordIncident(result);
-          line(`  ${at()}  ${r.handler}: ${describeResult(result)}`);
-        }
-      }
-      return out;
-    };
     const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-    /** Routes what is waiting on the queue, one message at a time, until it is empty (waiting for the first). */
-    const route = async (router: typeof escalations): Promise<EscalationResult[]> => {
-      const all: EscalationResult[] = [];
-      for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; ) {
-        const results = await router.pollOnce();
-        all.push(...report(results));
-        if (results.length === 0 && all.length > 0) break;
-        if (results.length === 0) await pause();
-      }
-      return all;
-    };
+    let failures = 0;
     /** Routes alarm events to the playbooks until scale-consumers has decided on the alarm's `state`; that decision. */
     const decided = async (state: 'ALARM' | 'OK'): Promise<Decision | undefined> => {
       for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; ) {
@@ -154,17 +74,13 @@ export const escalationScenario: DemoScenario = {
           line(`  ${at()}  timer ${f.name}: FAILED (${f.error.message})`);
         } else {
           results.push(f.result as EscalationResult);
-          recordIncident(f.result as EscalationResult, f.name);
+          path.record(f.result as EscalationResult, f.name);
           line(`  ${at()}  timer ${f.name}: ${describeResult(f.result as EscalationResult)}`);
         }
       }
       return results;
     };
-    const delivered = async (): Promise<InboxMessage[]> => {
-      const messages = await inbox.read();
-      for (const s of summarizeInbox(messages)) line(`  ${at()}  inbox: ${s}`);
-      return messages;
-    };
+    const delivered = (): Promise<InboxMessage[]> => path.delivered();
     const alarm = alarmOf(ctx, QUEUE_HANDLER);
     const fire = async (to: 'ALARM' | 'OK'): Promise<void> => {
       const fired = await fireAlarm(
@@ -196,6 +112,19 @@ export const escalationScenario: DemoScenario = {
             'the demo clears that reading from the state table, so scale-consumers decides on the consumers alone',
         );
       }
+      // High Latency paged (and resolved) an incident on this same alarm seconds ago; a re-fire within the grouping window
+      // (decision 204, project default) re-opens it, and incident A is meant to be a new one, as it would be on a day
+      // when the last incident of the alarm is older than the window. The demo forgets that pointer, and says so.
+      const alarmArn = topology.alarms.find((a) => a.name === alarm)?.arn;
+      const pointer = { pk: `ESCALATION-LATEST#${alarmArn ?? ''}`, sk: 'INCIDENT' };
+      const latest = alarmArn ? (await state.send(new GetCommand({ TableName: topology.stateTable.name, Key: pointer, ConsistentRead: true }))).Item : undefined;
+      if (latest) {
+        await state.send(new DeleteCommand({ TableName: topology.stateTable.name, Key: pointer }));
+        line(
+          `  (simulated) the alarm's last incident, ${String(latest.incidentId)} (an earlier scenario's, resolved), is taken as older than the ` +
+            `${policy.flapping.regroupWithinMinutes}-min grouping window (project default, decision 204): the demo removes its pointer, so incident A is a new one`,
+        );
+      }
     } finally {
       state.destroy();
     }
@@ -216,7 +145,7 @@ export const escalationScenario: DemoScenario = {
       line('  Incident A: nobody acknowledges');
       await fire('ALARM');
       causes.a = (await decided('ALARM'))?.escalation?.cause;
-      incidentA = (await route(escalations)).find((r) => r.action === 'opened')?.incidentId;
+      incidentA = (await path.routeDecisions()).find((r) => r.action === 'opened')?.incidentId;
       const firstMessages = await delivered();
       inboxes.a.push(...firstMessages);
       const email = firstMessages.find((m) => m.channel === 'email');
@@ -231,8 +160,8 @@ export const escalationScenario: DemoScenario = {
       await fire('OK');
       await decided('OK');
       // The OK reaches the escalation twice: as the alarm's own state change and in scale-consumers' decision.
-      await route(clearances);
-      await route(escalations);
+      await path.routeClearances();
+      await path.routeDecisions();
       inboxes.a.push(...(await delivered()));
 
       // The same alarm fires again seconds later: within the grouping window (decision 204), so it re-opens incident A
@@ -242,7 +171,7 @@ export const escalationScenario: DemoScenario = {
       line(`  Incident A fires again: within ${policy.flapping.regroupWithinMinutes} min of its resolution, so it re-opens; acknowledged by the on-call engineer`);
       await fire('ALARM');
       causes.b = (await decided('ALARM'))?.escalation?.cause;
-      incidentB = (await route(escalations)).find((r) => r.action === 'reopened')?.incidentId;
+      incidentB = (await path.routeDecisions()).find((r) => r.action === 'reopened')?.incidentId;
       inboxes.b.push(...(await delivered()));
       if (incidentB) {
         line(`  ${at()}  $ runbook ack ${incidentB} --by "on-call engineer"`);
@@ -257,8 +186,8 @@ export const escalationScenario: DemoScenario = {
       inboxes.b.push(...(await delivered()));
       await fire('OK');
       await decided('OK');
-      await route(clearances);
-      await route(escalations);
+      await path.routeClearances();
+      await path.routeDecisions();
       inboxes.b.push(...(await delivered()));
       // It re-opened, so it is flapping: its resolution is told once the alarm stayed OK for the settle period.
       await jump(policy.flapping.settleMinutes);
@@ -267,7 +196,6 @@ export const escalationScenario: DemoScenario = {
       await lambda.send(new UpdateEventSourceMappingCommand({ UUID: topology.consumer.mappingUuid, ScalingConfig: { MaximumConcurrency: baseline } }));
       lambda.destroy();
       sqs.destroy();
-      scheduler.destroy();
     }
 
     const count = (messages: InboxMessage[], incident: string | undefined, level: number, kind: string): number =>
@@ -286,7 +214,7 @@ export const escalationScenario: DemoScenario = {
       [first, second].every((t) => count(inboxes.b, incidentB, t.level, 'reopened') === channels(t.level) && count(inboxes.b, incidentB, t.level, 'resolved') === channels(t.level)) &&
       inboxes.b.length === 2 * (channels(first.level) + channels(second.level));
     const atCap = causes.a === 'cap-reached' && causes.b === 'cap-reached';
-    const ok = Boolean(incidentA && incidentB) && atCap && aOk && bOk && failures === 0 && (await driver.pending()).length === 0;
+    const ok = Boolean(incidentA && incidentB) && atCap && aOk && bOk && failures + path.failures() === 0 && (await driver.pending()).length === 0;
     return {
       ok,
       summary: [

@@ -20,6 +20,7 @@ export const highLatencyScenario: DemoScenario = {
     const db = topology.database;
     const cloudWatch = new CloudWatchClient(clientConfig);
     const lambda = new LambdaClient(clientConfig);
+    const escalationFailuresBefore = ctx.escalation.failures();
     const maximumConcurrency = async (): Promise<number | undefined> =>
       (await lambda.send(new GetEventSourceMappingCommand({ UUID: topology.consumer.mappingUuid }))).ScalingConfig?.MaximumConcurrency;
     try {
@@ -58,6 +59,8 @@ export const highLatencyScenario: DemoScenario = {
       ctx.line(`  alarm "${alarmName}": ${fired.from} -> ${fired.to} (p99 ${P99_MS.join(', ')} ms)`);
       const check = await awaitDecision(ctx, HANDLER);
       printDetails(ctx, check.decision);
+      // Each escalation goes to the path as deployed: its own incident, the first tier paged.
+      const checkPage = check.decision?.outcome === 'escalate' ? await ctx.page() : undefined;
 
       // The backlog alarm fires while the database is saturated: more consumers would only open more connections.
       const before = await maximumConcurrency();
@@ -72,6 +75,7 @@ export const highLatencyScenario: DemoScenario = {
       ctx.line(`  alarm "${queueAlarm}": ${queueFired.from} -> ${queueFired.to} (1500 messages waiting)`);
       const scale = await awaitDecision(ctx, 'scale-consumers');
       printDetails(ctx, scale.decision);
+      const scalePage = scale.decision?.outcome === 'escalate' ? await ctx.page() : undefined;
       const after = await maximumConcurrency();
       const cleared = await fireAlarm(ctx, queueAlarm, 'OK', 'Threshold Crossed: 1 out of the last 1 datapoints [0.0] was not greater than the threshold (1000.0) (minimum 1 datapoint for ALARM -> OK transition).', {
         version: '1.0',
@@ -82,15 +86,32 @@ export const highLatencyScenario: DemoScenario = {
       });
       ctx.line(`  alarm "${queueAlarm}": ${cleared.from} -> ${cleared.to}`);
       const restore = await awaitDecision(ctx, 'scale-consumers');
+      const latencyCleared = await fireAlarm(ctx, alarmName, 'OK', 'Threshold Crossed: 5 out of the last 5 datapoints [210.0, 190.0, 180.0, 175.0, 170.0] were not greater than the threshold (500.0) (minimum 5 datapoints for ALARM -> OK transition).', {
+        version: '1.0',
+        statistic: 'p99',
+        period: 60,
+        recentDatapoints: [210.0, 190.0, 180.0, 175.0, 170.0],
+        threshold: 500.0,
+      });
+      ctx.line(`  alarm "${alarmName}": ${latencyCleared.from} -> ${latencyCleared.to}`);
+      const checkOk = await awaitDecision(ctx, HANDLER);
+      const opened = [checkPage?.incidentId, scalePage?.incidentId].filter((id): id is string => id !== undefined);
+      const settled = await ctx.settle(opened);
+      // The first tier's page of the diagnosis names the cause as the decision does.
+      const told = checkPage?.firstTier.some((m) => m.message.includes('connection saturation')) ?? false;
+      const paged = checkPage?.paged === true && scalePage?.paged === true && opened.length === 2 && opened[0] !== opened[1];
 
       const diagnosed = check.decision?.outcome === 'escalate' && check.decision.escalation?.cause === 'diagnosis' && check.decision.reason.includes('connection saturation');
       const heldBack = scale.decision?.outcome === 'escalate' && scale.decision.escalation?.cause === 'cross-playbook' && after === before;
-      const ok = diagnosed && heldBack && check.failures + scale.failures + restore.failures === 0;
+      const escalationFailures = checkOk.failures + ctx.escalation.failures() - escalationFailuresBefore;
+      const ok = diagnosed && heldBack && paged && told && settled.settled && check.failures + scale.failures + restore.failures + escalationFailures === 0;
       return {
         ok,
         summary: [
           `database diagnosis            ${check.decision?.reason.replace(/^likely cause: /, '') ?? 'none'}`,
           `consumers MaximumConcurrency  ${before ?? '?'} -> ${after ?? '?'} (${scale.decision ? `${scale.decision.outcome}${scale.decision.escalation ? `: ${scale.decision.escalation.cause}` : ''}` : 'no decision'})`,
+          `paged                         ${checkPage?.incidentId ?? '(none)'} (the diagnosis${told ? ', naming connection saturation' : ', NOT naming connection saturation'}) and ${scalePage?.incidentId ?? '(none)'} (scale-consumers held back): ${ctx.firstTier.name} ${paged ? 'told of each' : 'NOT told of each'}`,
+          `settled                       ${settled.text}`,
           ok
             ? 'the database was named as the cause with its figures, and scale-consumers held back instead of adding connections'
             : 'the scenario did not complete as expected (see above)',

@@ -12,6 +12,21 @@ import { createSandboxClock, createSchedulerDriver } from '../../../sandbox/sche
 import { createSimulatedConsumer } from '../../../sandbox/simulated-consumer';
 import { describeDecision, seconds, type DemoScenario } from '../context';
 
+/**
+ * The summary's concurrency line, from what the decisions did (review 23a R23a-19): "(scaled)" only when a scale-up was
+ * applied, "(restored)" only when a restore was.
+ */
+export function concurrencyLine(before: number, peak: number, after: number, scaled: boolean, restored: boolean): string {
+  return `consumers MaximumConcurrency  ${before} -> ${scaled ? `${peak} (scaled)` : `${peak} (not scaled)`} -> ${after} (${restored ? 'restored' : 'no restore'})`;
+}
+
+/** The low-water alarm's line, from its recorded transitions: what it did, and whether its OK came after the drain. */
+export function lowWaterLine(name: string, transitions: ReadonlyArray<{ from: string; to: string; at: string }>, okAfterDrain: boolean): string {
+  const seen = transitions.length ? transitions.map((t) => `${t.from} -> ${t.to} at ${t.at}`).join(', ') : 'no state change';
+  const verdict = okAfterDrain ? 'went OK after the drain' : transitions.some((t) => t.to === 'OK') ? 'went OK, but not after a drain of the fired alarm' : 'did not go OK';
+  return `low-water alarm               ${verdict}: ${seen} ("${name}")`;
+}
+
 export const queueBackupScenario: DemoScenario = {
   name: 'queue-backup',
   title: 'Queue Backup (Messages > 1000) -> scale consumers',
@@ -71,6 +86,7 @@ export const queueBackupScenario: DemoScenario = {
     let cleared = false;
     let clearedAtDepth: number | null = null;
     let drainedSignal = false;
+    const lowWaterTransitions: Array<{ from: string; to: string; at: string }> = [];
     let failures = 0;
     let lastProgressAt = 0;
     for (let tick = 0; tick < options.maxTicks; tick += 1) {
@@ -79,6 +95,7 @@ export const queueBackupScenario: DemoScenario = {
         ctx.timeline.alarm(t.alarmName, t.from, t.to);
         line(`  ${at()}  alarm "${t.alarmName}": ${t.from} -> ${t.to} (queue depth ${t.value})`);
         if (t.alarmName === lowWaterAlarm?.name) {
+          lowWaterTransitions.push({ from: t.from, to: t.to, at: at() });
           // Its OK (under the watermark for N minutes) is the restore signal (decision 205).
           if (t.to === 'OK' && cleared) drainedSignal = true;
           continue;
@@ -107,6 +124,12 @@ export const queueBackupScenario: DemoScenario = {
     }
 
     const after = await readState();
+    // Every decision goes to the escalation path as deployed (the scale-up's watch, decision 28); what the alarm's OK
+    // resolves is resolved, and no escalation timer is left for the next scenario.
+    const escalationFailuresBefore = ctx.escalation.failures();
+    if (decisions.length > 0) await ctx.escalation.routeDecisions();
+    const settled = await ctx.settle([]);
+    failures += ctx.escalation.failures() - escalationFailuresBefore;
     const applied = decisions.filter((d) => d.outcome === 'applied');
     const scaleUp = applied.find((d) => d.alarmState === 'ALARM' && d.alarmName !== lowWaterAlarm?.name);
     // The restore: at the low-water alarm's OK (decision 205), or at the depth alarm's OK where the queue was already under the watermark.
@@ -115,7 +138,7 @@ export const queueBackupScenario: DemoScenario = {
     const restoredEarly = restore !== undefined && lowWaterAlarm !== undefined && restore.alarmName !== lowWaterAlarm.name && (clearedAtDepth ?? 0) >= lowWaterAlarm.threshold;
     const summary = [
       `queue depth                   ${before.depth} -> ${after.depth}`,
-      `consumers MaximumConcurrency  ${before.maximumConcurrency} -> ${peak} (scaled) -> ${after.maximumConcurrency} (restored)`,
+      concurrencyLine(before.maximumConcurrency, peak, after.maximumConcurrency, scaleUp !== undefined, restore !== undefined),
       `reserved concurrency          ${before.reserved ?? 'none'} -> ${after.reserved ?? 'none'}`,
       `alarm                         fired ${fired ? 'yes' : 'no'}, cleared ${cleared ? `yes (queue depth ${clearedAtDepth ?? '?'})` : 'no'}, now ${alarmState}`,
       ...(lowWaterAlarm
@@ -125,10 +148,11 @@ export const queueBackupScenario: DemoScenario = {
                 ? `${restore.alarmName === lowWaterAlarm.name ? `when the low-water alarm went OK (under ${lowWaterAlarm.threshold} for ${lowWaterAlarm.evaluationPeriods} min)` : 'at the first OK'}, at ${restore.decidedAt.slice(11, 19)} UTC`
                 : 'not made'
             }${restoredEarly ? ': too early, the backlog had not drained' : ''}`,
-            `low-water alarm               ${drainedSignal ? 'went OK after the drain' : 'did not go OK after the drain'} ("${lowWaterAlarm.name}")`,
+            lowWaterLine(lowWaterAlarm.name, lowWaterTransitions, drainedSignal),
           ]
         : []),
       `decisions                     ${decisions.map((d) => d.outcome).join(', ') || 'none'}`,
+      `escalation path               ${settled.text}`,
       ...(scaleUp ? [`alarm -> change               ${scaleUp.alarmToChangeMs ?? '?'} ms`, `blast radius                  ${scaleUp.blastRadius ?? '?'}`] : []),
     ];
     // The health check's verdict is narrated in the summary: it must be the one verify-change gave (decision 165).
@@ -168,9 +192,9 @@ export const queueBackupScenario: DemoScenario = {
     if (options.environment === 'development') {
       const planned = decisions.some((d) => d.outcome === 'dry-run');
       summary.push(planned ? 'development is report-only: the plan was reported, nothing was changed' : 'no plan was reported');
-      return { ok: planned && peak === before.maximumConcurrency && failures === 0, summary };
+      return { ok: planned && peak === before.maximumConcurrency && settled.settled && failures === 0, summary };
     }
-    const ok = Boolean(scaleUp) && Boolean(restore) && !restoredEarly && after.depth === 0 && after.maximumConcurrency === before.maximumConcurrency && checkAsNarrated && failures === 0;
+    const ok = Boolean(scaleUp) && Boolean(restore) && settled.settled && !restoredEarly && after.depth === 0 && after.maximumConcurrency === before.maximumConcurrency && checkAsNarrated && failures === 0;
     summary.push(ok ? 'the backlog was absorbed automatically and the consumers are back at their baseline' : 'the scenario did not complete as expected (see above)');
     return { ok, summary };
   },

@@ -184,6 +184,34 @@ describe('the game-day report from runbook demo', () => {
     expect(climbedRows.findIndex((r) => r.kind === 'notified' && r.tier.endsWith('(L2)'))).toBeGreaterThan(escalatingTimer);
   });
 
+  it('pages the first tier once per escalating row, with what its PASS line says, and resolves it before the next row (review 23a R23a-1)', () => {
+    const summary = demo.stdout.slice(demo.stdout.indexOf('\nSummary\n'));
+    // One incident per escalation (High Latency: the diagnosis and scale-consumers holding back), each opened, L1 paged,
+    // resolved on the alarm's OK and L1 told: nothing left open for the next scenario.
+    const rows: Array<[string, number]> = [['memory-pressure', 1], ['connection-timeout', 1], ['cpu-utilization', 1], ['high-latency', 2], ['error-rate', 1]];
+    for (const [name, count] of rows) {
+      const incidents = timeline.scenarios.find((s) => s.name === name)?.incidents ?? [];
+      expect({ name, incidents: incidents.length }).toEqual({ name, incidents: count });
+      for (const incident of incidents) {
+        expect(incident.events.map((e) => `${e.kind} ${e.tier ?? ''}`.trim())).toEqual(['opened', 'notified DevOps Team (L1)', 'resolved', 'resolved DevOps Team (L1)']);
+      }
+    }
+    const incidentIds = timeline.scenarios.flatMap((s) => s.incidents.map((i) => i.incidentId));
+    expect(new Set(incidentIds).size).toBe(incidentIds.length);
+    // The PASS lines check what they say: L1's message held the rate as narrated and the top message; the decision read
+    // the narrated figures (the queue drain's invocations counted in the 1000, R23a-6); nothing changed, read before and after.
+    expect(summary).toContain('enriched with                 errors 42 / invocations 1000 = 4.20% over the last 15 min (threshold 1%) (as narrated)');
+    expect(summary).toMatch(/paged {25}inc-[0-9a-f]+: DevOps Team \(L1\) told on chat \+ email, with the rate and the top error message\n/);
+    expect(summary).toMatch(/consumer {22}unchanged \(MemorySize 512 MB, Timeout \d+ s, reserved concurrency \d+, MaximumConcurrency 50\)/);
+    expect(summary).toMatch(/paged {25}inc-[0-9a-f]+: DevOps Team \(L1\) told on chat \+ email, with the memory_limit diagnosis\n/);
+    expect(summary).toMatch(/paged {25}inc-[0-9a-f]+: DevOps Team \(L1\) told on chat \+ email, with the missing rule\n/);
+    expect(summary).toMatch(/paged {25}inc-[0-9a-f]+ \(the diagnosis, naming connection saturation\) and inc-[0-9a-f]+ \(scale-consumers held back\): DevOps Team \(L1\) told of each\n/);
+    expect(summary.match(/settled {23}(\d) of \1 resolved on the alarm's OK, DevOps Team \(L1\) told for \1; 0 escalation timer\(s\) left/g)).toHaveLength(5);
+    // Where the tool departs from the seed's resolution, the PASS line says so, with the decision (R23a-7).
+    expect(summary).toContain('this departs from the document\'s "Increase Lambda memory" on purpose (decision 155)');
+    expect(summary).toContain("approval for a class change is a project default (mutationModeByRow, decision 11)");
+  });
+
   it('shows the DR scenario\'s incident in the DR region\'s escalation path: L1 paged, resolved when the lag recovered', async () => {
     const incidents = await page.$$eval('#scenario-dr-standby .incident', (els) =>
       els.map((el) => ({
