@@ -70,8 +70,10 @@ describe('runbook demo --only connection-timeout, on the emulator', () => {
     expect(added).toHaveLength(1);
     const at = added[0] ?? -1;
     const before = names.slice(broken, at);
-    expect(before.indexOf('sts GetCallerIdentity')).toBeGreaterThan(-1);
-    const run = before.slice(before.indexOf('sts GetCallerIdentity'));
+    // The escalation path's own calls (the page: STS, Scheduler, SNS; review 23a R23a-1) come between the inspection and
+    // the rehearsal: the run starts at the last STS call before the rule.
+    expect(before.lastIndexOf('sts GetCallerIdentity')).toBeGreaterThan(-1);
+    const run = before.slice(before.lastIndexOf('sts GetCallerIdentity'));
     // The 504 alarm read by its name (review 12, R12-1), never by DescribeAlarmsForMetric: checkAlarmExists and readAlarm
     // are the run's first two calls; the inspection Lambda's own re-read of the alarm comes after.
     expect(run.slice(1, 3)).toEqual(['monitoring DescribeAlarms', 'monitoring DescribeAlarms']);

@@ -168,6 +168,7 @@ describe('every SDK client the automation builds has the request timeout (a type
       'bench/storm-worker.ts',
       'bench/storm.ts',
       'cli/demo/context.ts',
+      'cli/demo/escalation-path.ts',
       'cli/demo/fire-alarm.ts',
       'cli/demo/scenarios/connection-timeout.ts',
       'cli/demo/scenarios/cpu-utilization.ts',
