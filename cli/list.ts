@@ -102,6 +102,14 @@ export function alarmDefinitionLine(row: { id: string; issue: string; symptom: s
   return `  ${row.issue}: ${e.statistic} ${COMPARISON_WORD[d.threshold.comparison] ?? d.threshold.comparison} ${d.threshold.value} (${said}) per ${e.periodSeconds} s, in ${e.datapointsToAlarm} of ${e.evaluationPeriods} periods, missing data ${e.treatMissingData} (project default)`;
 }
 
+/** The row's alarm definition line as `runbook list` prints it (the demo labels each scenario's figures with it); undefined for a row without an alarm. */
+export function rowDefinitionLine(config: AutomationConfig, rowId: string): string | undefined {
+  const row = config.troubleshooting.find((r) => r.id === rowId);
+  if (!row) return undefined;
+  const definition = alarmDefinition(config, row, rowAlarmSpec(config, row));
+  return definition ? alarmDefinitionLine(row, definition) : undefined;
+}
+
 const MODE_LABEL: Record<MutationMode, RowAction> = { automatic: 'automatic', approval: 'approval-required', 'report-only': 'report-only' };
 
 function environmentMode(config: AutomationConfig, env: EnvironmentName): MutationMode {

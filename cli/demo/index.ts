@@ -7,6 +7,7 @@ import { attachSandbox, startSandbox, type PlayableSandbox } from '../../sandbox
 import { sandboxTopology } from '../../sandbox/topology';
 import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { EXIT } from '../exit-codes';
+import { rowDefinitionLine } from '../list';
 import { writeGameDayReport } from '../report/index';
 import { createDemoContext, type DemoContext, type DemoOptions } from './context';
 import { createTimelineRecorder } from './timeline-recorder';
@@ -88,6 +89,9 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     for (const scenario of selected) {
       ctx.line();
       ctx.line(`Scenario: ${scenario.title}`);
+      // The row's alarm, labelled as `runbook list` labels it: which figures are the service document's, which the project's (R23a-12).
+      const definition = rowDefinitionLine(config, scenario.name);
+      if (definition) ctx.line(`  alarm (as runbook list):${definition.replace(/^ {2}[^:]+:/, '')}`);
       timeline.begin(scenario.name, scenario.title);
       const result = await scenario.run(ctx);
       timeline.end(result);
