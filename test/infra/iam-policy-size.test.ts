@@ -18,6 +18,7 @@ import {
 } from '../../infra/lib/iam/policy-size';
 import { FOUR_CHANNEL_OVERRIDES } from '../fixtures/four-channel-config';
 import { resolveIntrinsics } from './support/cfn-policies';
+import { runCase, simulationPlan, type CaseResult } from './suites/iam-simulation';
 import { resourcesOfType, ROOT_DIR, synthesizeApp, type CfnTemplate } from './support/synth';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +51,19 @@ const channels = (n: number): Record<string, unknown> => ({
   },
   // Decision 364: the recoveries' alarm names need more than one rule past four channels (synthesis says how many).
   ...(n > 4 ? { alarmRuleBuckets: { 'notification-runbooks-escalate-recoveries': 4, 'notification-runbooks-watch-standby': 2 } } : {}),
+});
+/**
+ * Twelve channels (named as dead-letter-policy-size's ten), the largest count that synthesizes (decision 372): with the
+ * bucket counts synthesis asks for. A thirteenth is refused by the recoveries' rule buckets (below), not by IAM.
+ */
+const TWELVE = Array.from({ length: 12 }, (_, i) => `channel${String(i).padStart(2, '0')}`);
+const twelveChannels = (n = 12): Record<string, unknown> => ({
+  resources: {
+    queues: TWELVE.concat(n > 12 ? ['channel12'] : []).slice(0, n).map((c) => `notification-service-${c}-queue`),
+    functions: TWELVE.concat(n > 12 ? ['channel12'] : []).slice(0, n).map((c) => `notification-service-${c}-consumer`),
+    databases: ['notification-service-db'],
+  },
+  alarmRuleBuckets: { 'notification-runbooks-scale-consumers': 2, 'notification-runbooks-escalate-recoveries': 6, 'notification-runbooks-watch-standby': 2, ...(n > 12 ? { 'notification-runbooks-raise-lambda-memory': 2 } : {}) },
 });
 const THREE_REGIONS = { regions: ['us-east-1', 'us-west-2', 'eu-west-1'], regionRoles: { 'us-east-1': 'primary', 'us-west-2': 'dr', 'eu-west-1': 'dr' } };
 const production = (overrides: Record<string, unknown>): { config: string } => ({ config: JSON.stringify({ environments: { production: overrides } }) });
@@ -201,6 +215,43 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
         'notification-runbooks-automation-us-west-2': [5809, 3229],
       },
     ],
+    [
+      // Decision 372: verify-change's execution role was 11,138 (us-east-1) / 11,162 (us-west-2) inline, refused.
+      'twelve channels, single account (execution roles laid out)',
+      { ...SINGLE, ...production(twelveChannels()) },
+      {
+        inline: [7889, ['notification-runbooks-scale-consumers-us-west-2']],
+        managed: [5801, ['notification-runbooks-automation-us-east-1']],
+        trust: [316, ['notification-runbooks-verify-scheduler-us-east-1', 'notification-runbooks-verify-scheduler-us-west-2']],
+        managedCount: [3, ['notification-runbooks-automation-us-east-1', 'notification-runbooks-automation-us-west-2', 'notification-runbooks-verify-change-us-east-1', 'notification-runbooks-verify-change-us-west-2']],
+      },
+      {
+        // The execution role keeps its DefaultPolicy (own logs, tracing, failure queue: 547) inline.
+        'notification-runbooks-verify-change-us-east-1': [4101, 5380, 1186],
+        'notification-runbooks-verify-change-us-west-2': [4101, 5404, 1186],
+        'notification-runbooks-automation-us-east-1': [4096, 4118, 5801],
+        'notification-runbooks-automation-us-west-2': [4096, 4009, 4809],
+      },
+    ],
+    [
+      'twelve channels, cross-account, with the preflight role',
+      { ...CROSS, ...production({ ...twelveChannels(), ...PREFLIGHT }) },
+      {
+        inline: [7522, ['notification-runbooks-remediate-inspect-security-groups']],
+        managed: [6135, ['notification-runbooks-automation-us-east-1']],
+        trust: [1519, ['notification-runbooks-remediate-inspect-security-groups']],
+        managedCount: [7, ['notification-runbooks-preflight']],
+      },
+      {
+        'notification-runbooks-automation-us-east-1': [6135, 3772, 3430],
+        'notification-runbooks-automation-us-west-2': [6078, 6120],
+        'notification-runbooks-preflight': [4216, 6133, 6029, 6055, 3947, 5925, 1497],
+        'notification-runbooks-remediate-alert-error-rate': [5292, 5304],
+        'notification-runbooks-remediate-raise-lambda-memory': [5478, 5878],
+        'notification-runbooks-remediate-scale-consumers': [6108, 5042, 2766],
+        'notification-runbooks-remediate-verify-change': [6012, 5322, 6118, 3322],
+      },
+    ],
   ])('%s', (_what, context, expected, managedLayout) => {
     const synthesized = synthesizeApp(context, { cfnValidation: false });
     try {
@@ -223,6 +274,50 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
   });
 });
 
+describe('twelve channels, the execution roles laid out in managed policies: every call still allowed, no dangerous one (decision 372)', () => {
+  /** Every principal's needed and dangerous calls simulated (test/infra/suites/iam-simulation.ts's plan) on the app of `context`. */
+  const simulated = async (context: Record<string, unknown>, edit?: (label: string, names: string[]) => string[]): Promise<{ figures: number[]; problems: string[] }> => {
+    const synthesized = synthesizeApp(context, { cfnValidation: false });
+    try {
+      const plan = await simulationPlan(synthesized);
+      const results: CaseResult[] = [];
+      for (const c of plan.cases) {
+        const keep = edit ? new Set(edit(c.label, c.principal.policies.map((p) => p.name))) : undefined;
+        results.push(await runCase(keep ? { ...c, principal: { ...c.principal, policies: c.principal.policies.filter((p) => keep.has(p.name)) } } : c));
+      }
+      return {
+        figures: [results.length, results.reduce((n, r) => n + r.needed, 0), results.reduce((n, r) => n + r.dangerous, 0)],
+        problems: results.flatMap((r) => [...r.neededDenied, ...r.dangerousAllowed].map((p) => `${r.label}: ${p.split(' (')[0] ?? p}`)),
+      };
+    } finally {
+      synthesized.dispose();
+    }
+  };
+
+  it('single account: 23 principals, 351 needed calls all allowed, 1,070 dangerous calls all denied', async () => {
+    expect(await simulated({ ...SINGLE, ...production(twelveChannels()) })).toEqual({ figures: [23, 351, 1070], problems: [] });
+  });
+
+  it('cross-account with the preflight role: 42 principals and remediation sessions, 414 needed calls allowed, 2,494 dangerous denied', async () => {
+    expect(await simulated({ ...CROSS, ...production({ ...twelveChannels(), ...PREFLIGHT }) })).toEqual({ figures: [42, 414, 2494], problems: [] });
+  });
+
+  it('catches a managed part dropped: verify-change without its DeclaredActions Part2 is denied the calls that part grants', async () => {
+    const { problems } = await simulated({ ...SINGLE, ...production(twelveChannels()) }, (label, names) =>
+      label.endsWith(' verify-change') ? names.filter((n) => !n.startsWith('HandlerverifychangeDeclaredActionsPart2')) : names,
+    );
+    // Part2 holds the mapping, log-group and database statements (Part1 the functions', Part3 the queues' and the kill switch).
+    expect(problems).toHaveLength(14);
+    expect([...new Set(problems.map((p) => p.split(': ')[1]!.split(' on ')[0]))].sort()).toEqual([
+      'lambda:UpdateEventSourceMapping',
+      'logs:DescribeMetricFilters',
+      'logs:FilterLogEvents',
+      'rds:DescribeDBInstances',
+      'rds:ModifyDBInstance',
+    ]);
+  });
+});
+
 describe('synthesis refuses a role IAM would refuse at deploy', () => {
   it('three regions, cross-account: six remediation roles\' trusts are over IAM\'s default 2,048 (R22a-8), refused with each figure', () => {
     expect(() => synthesizeApp({ ...CROSS, ...production({ ...THREE_REGIONS, ...PREFLIGHT }) }, { cfnValidation: false })).toThrow(
@@ -239,6 +334,18 @@ describe('synthesis refuses a role IAM would refuse at deploy', () => {
           .join('; '),
       ),
     );
+  });
+
+  it('thirteen channels: refused by the recoveries\' alarm-rule buckets (decision 364) at any count up to 10 (twelve are no longer refused by IAM)', () => {
+    const thirteen = (recoveries: number): Record<string, unknown> => {
+      const config = twelveChannels(13);
+      return { ...config, alarmRuleBuckets: { ...(config.alarmRuleBuckets as Record<string, number>), 'notification-runbooks-escalate-recoveries': recoveries } };
+    };
+    // 83 recovery alarm names; the jump hash leaves 18 of them (1,982 characters) in bucket 4 from 8 buckets on.
+    expect(() => synthesizeApp({ ...SINGLE, ...production(thirteen(10)) }, { cfnValidation: false })).toThrow(
+      /alarm rule notification-runbooks-escalate-recoveries-4: its 18 alarm names make a pattern of 1982 characters \(worst case\), over the 1900 a rule is filled to \(EventBridge's quota: 2048\); 83 names in 10 bucket\(s\): no count up to 10 fits/,
+    );
+    expect(() => synthesizeApp({ ...SINGLE, ...production(thirteen(6)) }, { cfnValidation: false })).toThrow(/escalate-recoveries-4: its 20 alarm names make a pattern of 2161 characters/);
   });
 
   /** An app with one role, `plant` adding to it; the guard on. */

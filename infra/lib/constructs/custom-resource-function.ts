@@ -2,10 +2,11 @@
 // each, so a new one gets the same log group, own role, least-privilege policy and nag acknowledgements.
 import { existsSync } from 'node:fs';
 import { RemovalPolicy, type Duration } from 'aws-cdk-lib';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { attachFittedPolicies } from '../iam/policy-size';
 import { acknowledge } from '../nag';
 import { HANDLER_RUNTIME } from './runbook-function';
 
@@ -30,10 +31,12 @@ export function customResourceFunction(scope: Construct, props: CustomResourceFu
   if (!existsSync(props.bundleZip)) throw new Error(`${props.bundleZip} is missing: run \`npm run build\` before synthesizing (the stack deploys the built bundles)`);
   const logGroup = new LogGroup(scope, 'Logs', { logGroupName: `/aws/lambda/${props.functionName}`, retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
   const role = new Role(scope, 'Role', { roleName: props.roleName, assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.roleDescription });
-  const policy = new Policy(scope, props.policyId, {
-    roles: [role],
-    statements: [...props.statements, new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] })],
-  });
+  // Grows with the configuration (the watched log groups, one per consumer): inline while it fits, else managed policies
+  // (decision 372). The function waits for all of it: CloudFormation invokes it during the same deployment.
+  const policy = attachFittedPolicies(scope, props.policyId, role, [
+    ...props.statements,
+    new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+  ]);
   const fn = new LambdaFunction(scope, 'Function', {
     functionName: props.functionName,
     description: props.functionDescription,

@@ -1,7 +1,7 @@
 // One handler as a Lambda function: its built bundle, its own role with exactly the declared actions, logs, DLQ destination.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { asyncEventAgeAlarmSpec } from '../../../shared/config/automation-health';
 import type { HandlerSpec } from '../handler-catalog';
 import type { AutomationHealthTopic } from './automation-health-topic';
+import { attachFittedPolicies } from '../iam/policy-size';
 import type { ScopedGrant } from '../iam/scoped-policy';
 import { acknowledge, acknowledgeWildcards } from '../nag';
 import { DELIVERY, sizingOf, type EnvironmentInfraSettings } from '../settings';
@@ -57,7 +58,10 @@ export class RunbookFunction extends Construct {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.functionName}: the actions ${handler.declaredIn} declares, and nothing else`,
     });
-    new Policy(this, 'DeclaredActions', { statements: props.grant.statements, roles: [this.role] });
+    // The declared actions grow with the configuration (queues, consumers): one inline policy while they fit the project's
+    // budget, past it customer managed policies, as the remediation roles' (IAM's 10,240 inline per role; decision 368, and
+    // the execution roles since decision 372: verify-change's was 11,138 at 12 channels).
+    attachFittedPolicies(this, 'DeclaredActions', this.role, props.grant.statements);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
     );
