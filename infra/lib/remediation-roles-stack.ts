@@ -13,9 +13,9 @@ import type { StackPlan } from './deployment-plan';
 import { workloadRoleActionsOf, type HandlerSpec } from './handler-catalog';
 import { scopedStatements, type RegionScope } from './iam/scoped-policy';
 import { holdToSessionRegion } from './iam/session-region';
-import { attachFittedPolicies } from './iam/policy-size';
+import { attachFittedPolicies, IAM_TRUST_POLICY_MAX_CHARS, policyChars } from './iam/policy-size';
 import { refuseSessionTagsOnRoles } from './iam/session-tag-guard';
-import { PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, type PolicyStatementJson } from './iam/workload-roles';
+import { PREFLIGHT_ROLE_NAME, preflightPrincipalArns, preflightReads, preflightTrust, remediationRoleTrust, remediationRoleTrustByRegionTag, type PolicyStatementJson } from './iam/workload-roles';
 import { acknowledgeWildcards } from './nag';
 import { handlersForRegion, regionDocuments } from './runbook-stack';
 import { addAutomationRole, documentsFor, documentsForRegion, readRunbookDocuments } from './constructs/runbook-documents';
@@ -36,6 +36,18 @@ export interface RemediationRolesStackProps extends StackProps {
  */
 export function trustExactly(role: Role, statements: readonly PolicyStatementJson[]): void {
   (role.node.defaultChild as CfnRole).addPropertyOverride('AssumeRolePolicyDocument.Statement', statements.map((st) => ({ ...st })));
+}
+
+/**
+ * A remediation role's trust as it fits IAM's 2,048 characters (worst case over the stack's tokens, as the size guard
+ * measures it): one statement per region while they fit (one or two regions: unchanged since decision 147), else the
+ * same callers and tags in one statement naming the caller by the region it tags (a third region: review 22a R22a-8,
+ * decision 372). Both admit exactly the handler's execution role of each region with that region's tag.
+ */
+export function fittedRemediationTrust(stack: Stack, operationsAccount: string, handler: string, callers: ReadonlyArray<{ region: string; roleArn: string }>): PolicyStatementJson[] {
+  const perRegion = remediationRoleTrust(stack.partition, operationsAccount, handler, callers);
+  if (policyChars(stack, { Version: '2012-10-17', Statement: perRegion }) <= IAM_TRUST_POLICY_MAX_CHARS) return perRegion;
+  return remediationRoleTrustByRegionTag(stack.partition, operationsAccount, handler, callers);
 }
 
 export class RemediationRolesStack extends Stack {
@@ -81,7 +93,7 @@ export class RemediationRolesStack extends Stack {
         description: `${handler.name} in ${crossAccount.operationsAccount} acts here with exactly the actions ${handler.crossAccount?.declaredIn ?? handler.declaredIn} declares`,
         assumedBy: new AccountPrincipal(crossAccount.operationsAccount),
       });
-      trustExactly(role, remediationRoleTrust(this.partition, crossAccount.operationsAccount, handler.name, callers));
+      trustExactly(role, fittedRemediationTrust(this, crossAccount.operationsAccount, handler.name, callers));
       const grant = scopedStatements(
         actions,
         {

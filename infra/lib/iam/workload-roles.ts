@@ -85,6 +85,43 @@ export function remediationRoleTrust(partition: string, operationsAccount: strin
   ];
 }
 
+/**
+ * The same trust in one session statement for every region (review 22a R22a-8, decision 372), for a role whose
+ * per-region statements pass IAM's 2,048 characters (three regions: 2,051-2,121). The caller's ARN is built from the
+ * region tag it asks for, `<prefix>${aws:RequestTag/runbook-region}`, and the tag must be one of the callers' regions: a
+ * request is admitted exactly when its principal is the execution role of the region it tags, the pairs the per-region
+ * statements admit, no other (the tag's value is pinned to the listed regions, so the ARN it builds holds no wildcard).
+ * Every caller's ARN must be `<prefix><region>` with one prefix (infra's execution role names are; a truncated name is
+ * not, and throws; so does a prefix holding a wildcard or a policy variable, a CDK token aside). SetSourceIdentity as remediationRoleTrust's. The policy variable is resolved by IAM from the
+ * request's context (IAM User Guide, "IAM policy elements: Variables and tags": global condition keys, aws:RequestTag/
+ * among them, may be used as variables in resource-based policies, which a trust is).
+ */
+export function remediationRoleTrustByRegionTag(partition: string, operationsAccount: string, handler: string, callers: readonly RegionCaller[]): PolicyStatementJson[] {
+  const [perRegionFirst, ...rest] = remediationRoleTrust(partition, operationsAccount, handler, callers);
+  const sourceIdentity = rest[rest.length - 1];
+  if (!perRegionFirst || !sourceIdentity) throw new Error(`the remediation role of ${handler} needs at least one caller`);
+  const unnamed = callers.filter((c) => !c.roleArn.endsWith(c.region)).map((c) => `${c.roleArn} (not ending in ${c.region})`);
+  const prefixes = new Set(callers.map((c) => c.roleArn.slice(0, -c.region.length)));
+  const [prefix] = prefixes;
+  if (unnamed.length > 0 || prefixes.size !== 1 || prefix === undefined || /[*?]|\$\{(?!Token\[)/.test(prefix)) {
+    throw new Error(`the remediation role of ${handler}: its callers' ARNs are not one prefix followed by their region (${unnamed.length > 0 ? unnamed.join(', ') : [...prefixes].join(', ')}): the trust cannot name them by the region tag`);
+  }
+  return [
+    {
+      Sid: 'TheHandlersSessionInTheRegionItTags',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:${partition}:iam::${operationsAccount}:root` },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Condition: {
+        ArnEquals: { 'aws:PrincipalArn': `${prefix}\${aws:RequestTag/${SESSION_TAG_KEYS.region}}` },
+        StringEquals: { [`aws:RequestTag/${SESSION_TAG_KEYS.playbook}`]: handler, [`aws:RequestTag/${SESSION_TAG_KEYS.region}`]: callers.map((c) => c.region) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [SESSION_TAG_KEYS.playbook, SESSION_TAG_KEYS.incident, SESSION_TAG_KEYS.region] },
+      },
+    },
+    sourceIdentity,
+  ];
+}
+
 /** The forwarding rule's ARN in one region of the workload (a rule on the default bus: no bus name in it). */
 export const forwardingRuleArn = (partition: string, account: string, region: string): string => `arn:${partition}:events:${region}:${account}:rule/${FORWARD_ALARMS_RULE}`;
 
