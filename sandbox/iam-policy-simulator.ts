@@ -113,6 +113,27 @@ function contextValues(context: SimulationInput['context'], key: string): readon
   return found === undefined ? undefined : context[found];
 }
 
+/**
+ * A condition value's policy variables (`${aws:RequestTag/runbook-region}`) replaced by the request's value of that key
+ * (IAM User Guide, "IAM policy elements: Variables and tags"). A key the request lacks, or holds several values of, has
+ * "no equal or like value" there (ibid., "Policy variables with no value"): the value matches nothing (undefined). The
+ * default-value form and the `${*}` / `${?}` escapes are not read here: an error, never a guess.
+ */
+function withVariables(value: string, context: SimulationInput['context']): string | undefined {
+  let unresolved = false;
+  const replaced = value.replace(/\$\{([^}]*)\}/g, (_m, name: string) => {
+    if (name === '$') return '$';
+    if (name === '*' || name === '?' || name.includes(',')) throw new UnsupportedPolicyError(`policy variable \${${name}} is not supported by the sandbox's IAM simulator`);
+    const values = contextValues(context, name.trim());
+    if (values?.length !== 1) {
+      unresolved = true;
+      return '';
+    }
+    return values[0] ?? '';
+  });
+  return unresolved ? undefined : replaced;
+}
+
 /** One condition block: every operator, every key in it must hold (AND); values of one key are ORed. */
 function conditionHolds(condition: unknown, context: SimulationInput['context'], missing: Set<string>, multivalued: ReadonlySet<string> = new Set()): boolean {
   if (condition === undefined) return true;
@@ -123,7 +144,7 @@ function conditionHolds(condition: unknown, context: SimulationInput['context'],
     const ifExists = operator.endsWith('IfExists');
     if (ifExists) operator = operator.slice(0, -'IfExists'.length);
     return Object.entries(keys as Record<string, unknown>).every(([key, policyValue]) => {
-      const expected = strings(policyValue);
+      const expected = strings(policyValue).flatMap((v) => withVariables(v, context) ?? []);
       const actual = contextValues(context, key);
       if (operator === 'Null') {
         const wantsAbsent = expected.some((v) => v.toLowerCase() === 'true');

@@ -19,6 +19,8 @@ import {
 import { FOUR_CHANNEL_OVERRIDES } from '../fixtures/four-channel-config';
 import { resolveIntrinsics } from './support/cfn-policies';
 import { runCase, simulationPlan, type CaseResult } from './suites/iam-simulation';
+import { callsOfAction, declaredActionsOf } from './support/service-calls';
+import { roleOfRegion } from '../../shared/config/alarm-specs';
 import { resourcesOfType, ROOT_DIR, synthesizeApp, type CfnTemplate } from './support/synth';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -327,6 +329,34 @@ describe('twelve channels, the execution roles laid out in managed policies: eve
   it('cross-account with the preflight role: 42 principals and remediation sessions, 414 needed calls allowed, 2,494 dangerous denied', async () => {
     expect(await simulated({ ...CROSS, ...production({ ...twelveChannels(), ...PREFLIGHT }) })).toEqual({ figures: [42, 414, 2494], problems: [] });
   });
+
+  it('single account, every channel: each handler\'s needed calls on each of the twelve queues, consumers and their log groups allowed (the plan names the first only)', async () => {
+    const synthesized = synthesizeApp({ ...SINGLE, ...production(twelveChannels()) }, { cfnValidation: false });
+    try {
+      const plan = await simulationPlan(synthesized);
+      let calls = 0;
+      const denied: string[] = [];
+      for (const c of plan.cases) {
+        const handler = synthesized.built.handlers.find((h) => h.name === c.handler);
+        if (!c.world || !handler) continue;
+        const { config, environment } = c.world;
+        const actions = declaredActionsOf(handler, roleOfRegion(config, environment, c.region));
+        for (let k = 1; k < 12; k++) {
+          // The same world with channel k first: the calls the plan makes on channel00, made on channel k.
+          const resources = config.environments[environment].resources;
+          const rotate = (list: readonly string[]): string[] => [...list.slice(k), ...list.slice(0, k)];
+          const rotated = { ...config, environments: { ...config.environments, [environment]: { ...config.environments[environment], resources: { ...resources, queues: rotate(resources.queues), functions: rotate(resources.functions) } } } };
+          const needed = (await Promise.all(actions.map((action) => callsOfAction(action, { ...c.world!, config: rotated })))).flat();
+          const result = await runCase({ ...c, needed, dangerous: [] });
+          calls += result.needed;
+          denied.push(...result.neededDenied.map((d) => `${c.label}: ${d.split(' (')[0] ?? d}`));
+        }
+      }
+      expect({ calls, denied }).toEqual({ calls: 3729, denied: [] });
+    } finally {
+      synthesized.dispose();
+    }
+  }, 600_000);
 
   it('catches a managed part dropped: verify-change without its DeclaredActions Part2 is denied the calls that part grants', async () => {
     const { problems } = await simulated({ ...SINGLE, ...production(twelveChannels()) }, (label, names) =>

@@ -3,7 +3,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { eventPatternMatches, InvalidEventPatternError } from '../../../sandbox/event-pattern-match';
 import { simulatePolicies, UnsupportedPolicyError, type SimulatedPolicy } from '../../../sandbox/iam-policy-simulator';
 import { judgeAssumeRole, sandboxCallerArn, simulateCustomPolicy } from '../../../sandbox/preflight-gaps';
-import { remediationRoleTrust } from '../../../infra/lib/iam/workload-roles';
+import { remediationRoleTrust, remediationRoleTrustByRegionTag } from '../../../infra/lib/iam/workload-roles';
 
 const ESM = 'arn:aws:lambda:us-east-1:111122223333:event-source-mapping:1b2c';
 const FN = 'arn:aws:lambda:us-east-1:111122223333:function:notification-service-consumer';
@@ -194,6 +194,42 @@ describe('judgeAssumeRole (sandbox sts:AssumeRole: moto issues keys for any role
     ];
     expect(await judgeAssumeRole(plain, caller, trustWith(before))).toBeUndefined();
     expect(await judgeAssumeRole(withIdentity, caller, trustWith(before))).toBeUndefined();
+  });
+
+  it("resolves a trust's policy variable from the request (decision 372): the trust by region tag admits each region's execution role with its own region's tag only", async () => {
+    const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
+    const execution = (region: string): { account: string; arn: string } => ({ account: OPS, arn: `arn:aws:iam::${OPS}:role/notification-runbooks-scale-consumers-${region}` });
+    const statements = remediationRoleTrustByRegionTag('aws', OPS, 'scale-consumers', regions.map((region) => ({ region, roleArn: execution(region).arn })));
+    expect(JSON.stringify(statements)).toContain('role/notification-runbooks-scale-consumers-${aws:RequestTag/runbook-region}');
+    const trust = async (): Promise<string> => encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+    const session = (region: string | undefined): string => {
+      const form = new URLSearchParams({ Action: 'AssumeRole', RoleArn: ROLE, RoleSessionName: 'scale-consumers.inc-3f2a9c1b7d44', SourceIdentity: 'notification-runbooks-scale-consumers' });
+      const tags: Array<[string, string]> = [['runbook-playbook', 'scale-consumers'], ['runbook-incident', 'inc-3f2a9c1b7d44'], ...(region ? [['runbook-region', region] as [string, string]] : [])];
+      tags.forEach(([key, value], i) => {
+        form.set(`Tags.member.${i + 1}.Key`, key);
+        form.set(`Tags.member.${i + 1}.Value`, value);
+      });
+      return form.toString();
+    };
+    const verdicts: string[] = [];
+    for (const from of [...regions, 'ca-central-1']) {
+      for (const tag of [...regions, 'ca-central-1', '*', undefined]) {
+        const answer = await judgeAssumeRole(session(tag), execution(from), trust);
+        verdicts.push(`${from} tag=${tag ?? '(none)'}: ${answer === undefined ? 'admitted' : answer.status}`);
+      }
+    }
+    expect(verdicts.filter((v) => v.endsWith('admitted'))).toEqual(['us-east-1 tag=us-east-1: admitted', 'us-west-2 tag=us-west-2: admitted', 'eu-west-1 tag=eu-west-1: admitted']);
+    expect(verdicts).toHaveLength(24);
+    // The sandbox's caller (user/moto) is no execution role: refused.
+    expect(await judgeAssumeRole(session('us-east-1'), caller, trust)).toMatchObject({ status: 403 });
+  });
+
+  it('refuses, as unsupported, a policy variable form it does not read (a default value), never guessing', () => {
+    const policy = (value: string): SimulatedPolicy[] => [{ name: 'p', document: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': value } } }] } }];
+    const input = { action: 'sts:AssumeRole', resource: '*', context: { 'aws:PrincipalTag/team': ['a'], 'aws:RequestTag/team': ['a'] } };
+    expect(simulatePolicies(policy('${aws:RequestTag/team}'), input).decision).toBe('allowed');
+    expect(simulatePolicies(policy('${aws:RequestTag/other}'), input).decision).toBe('implicitDeny');
+    expect(() => simulatePolicies(policy("${aws:RequestTag/team, 'a'}"), input)).toThrow(UnsupportedPolicyError);
   });
 
   it('a role that does not exist is refused as AWS refuses it (AccessDenied), reading its own account', async () => {

@@ -13,7 +13,7 @@ import { deployedDocuments } from '../../../../cli/preflight/index';
 import { loadRuntimeConfig } from '../../../../shared/config/load-config';
 import { preflightExpectations, type PreflightExpectations } from '../../../../cli/preflight/expectations';
 import { handlerDeclarations } from '../../../../cli/preflight/declarations';
-import { remediationRoleTrust } from '../../../../infra/lib/iam/workload-roles';
+import { remediationRoleTrust, remediationRoleTrustByRegionTag } from '../../../../infra/lib/iam/workload-roles';
 import { ACCOUNT, awsError, clients, expectationsFor, TARGET, WORKLOAD } from './support';
 
 const sts = mockClient(STSClient);
@@ -267,6 +267,28 @@ describe('checkRemediationRoles', () => {
     ]);
     // Every other role's trust (infra's, naming its handler's execution roles) refuses the same probe: PASS.
     expect(results.filter((r) => r.check === 'remediation-role-trust' && r.status === 'PASS')).toHaveLength(ACTING.length - 1);
+  });
+
+  it('judges a trust by region tag (three regions, decision 372) as the per-region one: PASS; its caller widened to a prefix wildcard: FAIL, the region tag not bound', async () => {
+    const callers = ['us-east-1', 'us-west-2', 'eu-west-1'].map((region) => ({ region, roleArn: executionRole('scale-consumers', region) }));
+    const byTag = remediationRoleTrustByRegionTag('aws', ACCOUNT, 'scale-consumers', callers);
+    const serve = (statements: unknown[]): void =>
+      void iam.on(GetRoleCommand, { RoleName: 'notification-runbooks-remediate-scale-consumers' }).resolves({
+        Role: { RoleName: 'x', Path: '/', RoleId: 'x', Arn: 'x', CreateDate: new Date(0), AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: statements })) },
+      });
+    const trustOf = async (): Promise<string | undefined> => {
+      const c = clients();
+      const results = await checkRemediationRoles(c, c.withCredentials({ accessKeyId: 'k', secretAccessKey: 's' }), context(cross));
+      const found = results.find((r) => r.check === 'remediation-role-trust' && r.subject === roleArn('scale-consumers'));
+      return found && `${found.status}: ${found.message}`;
+    };
+    serve(byTag);
+    expect(await trustOf()).toBe(
+      `PASS: trust of notification-runbooks-remediate-scale-consumers in ${WORKLOAD} admits notification-runbooks-scale-consumers-us-east-1 (scale-consumers's execution role): sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity with its playbook, incident and region (runbook-region=us-east-1) tags and source identity notification-runbooks-scale-consumers; refuses it another region's tag (us-west-2) and a session without tags, and another role of ${ACCOUNT} with the same tags (iam:SimulateCustomPolicy)`,
+    );
+    // Planted: the caller named by a prefix wildcard instead of the region it tags.
+    serve(byTag.map((st) => (st.Condition?.ArnEquals && !st.Sid.startsWith('SourceIdentity') ? { ...st, Condition: { ...st.Condition, ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/notification-runbooks-scale-consumers-*` } } } : st)));
+    expect(await trustOf()).toMatch(/^FAIL: trust of notification-runbooks-remediate-scale-consumers in \d+ lets notification-runbooks-scale-consumers-us-east-1 \(scale-consumers's execution role in us-east-1\) tag its session runbook-region=us-west-2/);
   });
 
   it("probes each role's database actions on the database this region does not hold (the DR replica's name in us-east-1): refused, PASS saying so (decision 131)", async () => {
