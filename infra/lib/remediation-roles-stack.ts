@@ -42,7 +42,7 @@ export function trustExactly(role: Role, statements: readonly PolicyStatementJso
  * A remediation role's trust as it fits IAM's 2,048 characters (worst case over the stack's tokens, as the size guard
  * measures it): one statement per region while they fit (one or two regions: unchanged since decision 147), else the
  * same callers and tags in one statement naming the caller by the region it tags (a third region: review 22a R22a-8,
- * decision 382). Both admit exactly the handler's execution role of each region with that region's tag.
+ * decision 383). Both admit exactly the handler's execution role of each region with that region's tag.
  */
 export function fittedRemediationTrust(stack: Stack, operationsAccount: string, handler: string, callers: ReadonlyArray<{ region: string; roleArn: string }>): PolicyStatementJson[] {
   const perRegion = remediationRoleTrust(stack.partition, operationsAccount, handler, callers);

@@ -55,7 +55,7 @@ const channels = (n: number): Record<string, unknown> => ({
   ...(n > 4 ? { alarmRuleBuckets: { 'notification-runbooks-escalate-recoveries': 4, 'notification-runbooks-watch-standby': 2 } } : {}),
 });
 /**
- * Twelve channels (named as dead-letter-policy-size's ten), the largest count that synthesizes (decision 382): with the
+ * Twelve channels (named as dead-letter-policy-size's ten), the largest count that synthesizes (decision 383): with the
  * bucket counts synthesis asks for. A thirteenth is refused by the recoveries' rule buckets (below), not by IAM.
  */
 const TWELVE = Array.from({ length: 12 }, (_, i) => `channel${String(i).padStart(2, '0')}`);
@@ -219,7 +219,7 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
       },
     ],
     [
-      // R22a-8, decision 382: six remediation trusts were 2,051-2,121 (refused); those six are one statement by region tag now.
+      // R22a-8, decision 383: six remediation trusts were 2,051-2,121 (refused); those six are one statement by region tag now.
       'three regions, cross-account, with the preflight role (R22a-8)',
       { ...CROSS, ...production({ ...THREE_REGIONS, ...PREFLIGHT }) },
       {
@@ -302,7 +302,7 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
   });
 });
 
-describe('twelve channels, the execution roles laid out in managed policies: every call still allowed, no dangerous one (decision 382)', () => {
+describe('twelve channels, the execution roles laid out in managed policies: every call still allowed, no dangerous one (decision 383)', () => {
   /** Every principal's needed and dangerous calls simulated (test/infra/suites/iam-simulation.ts's plan) on the app of `context`. */
   const simulated = async (context: Record<string, unknown>, edit?: (label: string, names: string[]) => string[]): Promise<{ figures: number[]; problems: string[] }> => {
     const synthesized = synthesizeApp(context, { cfnValidation: false });

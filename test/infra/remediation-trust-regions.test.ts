@@ -1,4 +1,4 @@
-// Review 22a R22a-8, decision 382: a third region put six remediation roles' trusts over IAM's 2,048 characters (one
+// Review 22a R22a-8, decision 383: a third region put six remediation roles' trusts over IAM's 2,048 characters (one
 // statement per region binds the region tag to its caller, decision 147). Past 2,048 the trust is one statement naming the
 // caller by the region it tags (remediationRoleTrustByRegionTag). Proven here with the policy simulator the infra suites
 // use (test/infra/support/iam-simulation.ts, @cloud-copilot/iam-simulate): over every principal, tag and action below, the

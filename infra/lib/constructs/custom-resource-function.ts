@@ -32,7 +32,7 @@ export function customResourceFunction(scope: Construct, props: CustomResourceFu
   const logGroup = new LogGroup(scope, 'Logs', { logGroupName: `/aws/lambda/${props.functionName}`, retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
   const role = new Role(scope, 'Role', { roleName: props.roleName, assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.roleDescription });
   // Grows with the configuration (the watched log groups, one per consumer): inline while it fits, else managed policies
-  // (decision 382). The function waits for all of it: CloudFormation invokes it during the same deployment.
+  // (decision 383). The function waits for all of it: CloudFormation invokes it during the same deployment.
   const policy = attachFittedPolicies(scope, props.policyId, role, [
     ...props.statements,
     new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),

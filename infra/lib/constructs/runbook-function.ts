@@ -60,7 +60,7 @@ export class RunbookFunction extends Construct {
     });
     // The declared actions grow with the configuration (queues, consumers): one inline policy while they fit the project's
     // budget, past it customer managed policies, as the remediation roles' (IAM's 10,240 inline per role; decision 368, and
-    // the execution roles since decision 382: verify-change's was 11,138 at 12 channels).
+    // the execution roles since decision 383: verify-change's was 11,138 at 12 channels).
     attachFittedPolicies(this, 'DeclaredActions', this.role, props.grant.statements);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),

@@ -86,7 +86,7 @@ export function remediationRoleTrust(partition: string, operationsAccount: strin
 }
 
 /**
- * The same trust in one session statement for every region (review 22a R22a-8, decision 382), for a role whose
+ * The same trust in one session statement for every region (review 22a R22a-8, decision 383), for a role whose
  * per-region statements pass IAM's 2,048 characters (three regions: 2,051-2,121). The caller's ARN is built from the
  * region tag it asks for, `<prefix>${aws:RequestTag/runbook-region}`, and the tag must be one of the callers' regions: a
  * request is admitted exactly when its principal is the execution role of the region it tags, the pairs the per-region

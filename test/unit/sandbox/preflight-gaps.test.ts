@@ -196,7 +196,7 @@ describe('judgeAssumeRole (sandbox sts:AssumeRole: moto issues keys for any role
     expect(await judgeAssumeRole(withIdentity, caller, trustWith(before))).toBeUndefined();
   });
 
-  it("resolves a trust's policy variable from the request (decision 382): the trust by region tag admits each region's execution role with its own region's tag only", async () => {
+  it("resolves a trust's policy variable from the request (decision 383): the trust by region tag admits each region's execution role with its own region's tag only", async () => {
     const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
     const execution = (region: string): { account: string; arn: string } => ({ account: OPS, arn: `arn:aws:iam::${OPS}:role/notification-runbooks-scale-consumers-${region}` });
     const statements = remediationRoleTrustByRegionTag('aws', OPS, 'scale-consumers', regions.map((region) => ({ region, roleArn: execution(region).arn })));

@@ -269,7 +269,7 @@ describe('checkRemediationRoles', () => {
     expect(results.filter((r) => r.check === 'remediation-role-trust' && r.status === 'PASS')).toHaveLength(ACTING.length - 1);
   });
 
-  it('judges a trust by region tag (three regions, decision 382) as the per-region one: PASS; its caller widened to a prefix wildcard: FAIL, the region tag not bound', async () => {
+  it('judges a trust by region tag (three regions, decision 383) as the per-region one: PASS; its caller widened to a prefix wildcard: FAIL, the region tag not bound', async () => {
     const callers = ['us-east-1', 'us-west-2', 'eu-west-1'].map((region) => ({ region, roleArn: executionRole('scale-consumers', region) }));
     const byTag = remediationRoleTrustByRegionTag('aws', ACCOUNT, 'scale-consumers', callers);
     const serve = (statements: unknown[]): void =>
