@@ -240,6 +240,43 @@ def queue_name_of(event_source_arn):
     return parts[5] if len(parts) == 6 and parts[2] == 'sqs' and parts[5] else None
 
 
+def failback_differences(replica, primary, dr_region, instance_class, multi_az):
+    # What keeps the failback replica from taking the old primary's place and name (review 23b, R23b-1), each named; none:
+    # []. RDS places a cross-Region replica created without --db-subnet-group-name / --vpc-security-group-ids outside the
+    # old primary's subnets and groups (the consumers' path to the database: Connection Timeout after the rename); the
+    # seed's RDS is KMS-encrypted; promotion keeps the class and Multi-AZ (AWS advises against converting a production
+    # primary to Multi-AZ: convert the replica first). The source must be a database of dr_region (an RDS ARN there).
+    said = []
+    source = replica.get('ReadReplicaSourceDBInstanceIdentifier') or 'none'
+    if source.split(':')[2:4] != ['rds', dr_region]:
+        said.append('it replicates %s, not a database in %s' % (source, dr_region))
+
+    def subnets(db):
+        group = db.get('DBSubnetGroup') or {}
+        return group.get('VpcId'), sorted(s.get('SubnetIdentifier') for s in group.get('Subnets') or [])
+
+    def placed(db):
+        vpc, ids = subnets(db)
+        return '%s (%s: %s)' % ((db.get('DBSubnetGroup') or {}).get('DBSubnetGroupName'), vpc, ', '.join(ids))
+
+    def groups(db):
+        return ', '.join(sorted(g.get('VpcSecurityGroupId') for g in db.get('VpcSecurityGroups') or []))
+
+    if subnets(replica) != subnets(primary) or not subnets(primary)[1]:
+        said.append("DB subnet group %s, not the old primary's %s" % (placed(replica), placed(primary)))
+    if groups(replica) != groups(primary) or not groups(primary):
+        said.append("VPC security groups [%s], not the old primary's [%s]" % (groups(replica), groups(primary)))
+    if replica.get('StorageEncrypted') is not True:
+        said.append('not encrypted (--kms-key-id: the old primary uses %s)' % primary.get('KmsKeyId'))
+    if replica.get('DBInstanceClass') != instance_class:
+        said.append('class %s, not %s' % (replica.get('DBInstanceClass'), instance_class))
+    if replica.get('MultiAZ') is not multi_az:
+        said.append('MultiAZ %s, not %s' % (replica.get('MultiAZ'), multi_az))
+    if primary.get('DBInstanceStatus') != 'available':
+        said.append('the old primary is %s, not available (RDS renames only an available instance)' % primary.get('DBInstanceStatus'))
+    return said
+
+
 def consumers_verdict(function, queue, since, invocations, errors, deleted, reports_item_failures, waited):
     # None when the consumers are seen to work since the enable, else why not (the step's failure message). Decision 252:
     # Invocations > Errors (Lambda counts invocations that end in a function error too). R16-4: and the queue had a

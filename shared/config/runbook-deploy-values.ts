@@ -9,7 +9,7 @@
 import { alarmSpecFor, apiMetricDimensions, pascalCase, watchedApiOf } from './alarm-specs';
 import { approvalTopicArnOf, automationRoleNameOf, principalArn } from './names';
 import { DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS_VERSION } from './dr-script-helpers';
-import { helpersUsedBy, withoutComments } from './python-helpers';
+import { helpersUsedBy, withCompactIndentation, withoutComments } from './python-helpers';
 import type { AutomationConfig, EnvironmentName } from './schema';
 
 /**
@@ -24,7 +24,7 @@ export interface PythonHelpers {
 }
 
 /** A whole value, or rows that repeat the list item carrying `${Deploy.Name.Field}` tokens once per row, or Python helpers. */
-export type DeployValue = string | number | readonly string[] | readonly number[] | ReadonlyArray<Readonly<Record<string, string>>> | PythonHelpers;
+export type DeployValue = string | number | boolean | readonly string[] | readonly number[] | ReadonlyArray<Readonly<Record<string, string>>> | PythonHelpers;
 export type DeployValues = Readonly<Record<string, DeployValue>>;
 
 export class DeployValueError extends Error {
@@ -113,6 +113,13 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
     ApprovalFreeEnvironments: dbMode === 'approval' ? [] : [{ Name: environment }],
     MemorySizesMb: memoryLadderMb(env.raiseLambdaMemory.roundUpToMb, env.raiseLambdaMemory.maxMemoryMb),
     MemoryMaxMb: env.raiseLambdaMemory.maxMemoryMb,
+    // The matrix's database (seed, Environment Configuration Matrix), for the DR documents (review 23b, R23b-1, R23b-7):
+    // PromoteReadReplica's BackupRetentionPeriod (RDS's default is 1 day), and what FailbackToPrimary asks of the replica
+    // that takes the old primary's place (its class and Multi-AZ: promotion keeps both) and the command that creates it.
+    DbInstanceClass: env.dbInstanceClass,
+    DbMultiAz: env.multiAz,
+    DbMultiAzOption: env.multiAz ? '--multi-az' : '--no-multi-az',
+    DbBackupRetentionDays: env.backupRetentionDays,
     // The project's own automation role of this account and region: the only role a failover may run as (issue 17).
     ...(where.region !== undefined ? automationRoleValues(where.partition, where.account, automationRoleNameOf(where.region)) : {}),
     // Where each aws:approve step sends its request (NotificationArn): the approval topic of this account and region.
@@ -135,7 +142,7 @@ export function runbookDeployValues(config: AutomationConfig, environment: Envir
  */
 function refuseSsmReferences(values: DeployValues): DeployValues {
   const texts = (value: DeployValue): string[] =>
-    typeof value === 'string' ? [value] : typeof value === 'number' ? [] : isPythonHelpers(value) ? [value.pythonHelpers, value.source] : (value as readonly unknown[]).flatMap((v) => (typeof v === 'string' ? [v] : typeof v === 'object' && v !== null ? Object.values(v as Record<string, string>) : []));
+    typeof value === 'string' ? [value] : typeof value === 'number' || typeof value === 'boolean' ? [] : isPythonHelpers(value) ? [value.pythonHelpers, value.source] : (value as readonly unknown[]).flatMap((v) => (typeof v === 'string' ? [v] : typeof v === 'object' && v !== null ? Object.values(v as Record<string, string>) : []));
   for (const [name, value] of Object.entries(values)) {
     const bad = texts(value).find((text) => text.includes('{{') || text.includes('}}'));
     if (bad !== undefined) throw new DeployValueError(`the deploy value ${name} ${JSON.stringify(bad)} holds {{ or }}: Automation would read it as a parameter or SSM reference`);
@@ -254,8 +261,9 @@ function withHelpers(text: string, name: string, helpers: PythonHelpers): string
   }
   const code = lines.filter((_, i) => i !== at[0]).join('\n');
   lines[at[0] as number] = helpersUsedBy(helpers.pythonHelpers, code);
-  // The script is deployed as code: its comments, and the helpers', stay in the sources the line below names.
-  return `# Comments: the runbook's source and ${helpers.source}\n${withoutComments(lines.join('\n'))}`;
+  // The script is deployed as code: its comments, and the helpers', stay in the sources the line below names; its
+  // indentation a quarter of theirs (withCompactIndentation: the same program in fewer bytes).
+  return `# Comments: the runbook's source and ${helpers.source}\n${withCompactIndentation(withoutComments(lines.join('\n')))}`;
 }
 
 function isRows(value: DeployValue | undefined): value is ReadonlyArray<Readonly<Record<string, string>>> {

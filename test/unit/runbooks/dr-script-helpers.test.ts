@@ -9,7 +9,7 @@ import { getProxyFaults } from '../../../sandbox/proxy-control';
 import type { Clock } from '../../../shared/clock';
 import { runPythonScript } from '../../../sandbox/rehearsal/script-runner';
 import { DR_SCRIPT_HELPERS, DR_SCRIPT_HELPERS_VERSION } from '../../../shared/config/dr-script-helpers';
-import { helpersUsedBy, withoutComments } from '../../../shared/config/python-helpers';
+import { helpersUsedBy, withCompactIndentation, withoutComments } from '../../../shared/config/python-helpers';
 import { readRunbook } from '../../../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook } from '../../../shared/runbooks/rendered-runbook';
 import { useUpstreamBehindGapProxy } from '../../support/upstream-behind-gap-proxy';
@@ -37,6 +37,8 @@ def handler(events, context):
         return [m['UUID'] for m in mappings_of_function(events['mappings'], events['function'])]
     if events['helper'] == 'queue_name_of':
         return queue_name_of(events['arn'])
+    if events['helper'] == 'failback_differences':
+        return failback_differences(events['replica'], events['primary'], 'us-west-2', 'db.r6g.xlarge', True)
     if events['helper'] == 'consumers_verdict':
         c = events['counts']
         return consumers_verdict('notification-service-consumer', 'notification-service-queue', '2026-12-07T02:00:00+00:00', c[0], c[1], c[2], events['reports'], '9 minutes')
@@ -194,6 +196,66 @@ describe('the DR documents\' shared Python', () => {
     const verdict = await run({ helper: 'consumers_verdict', counts, reports });
     if (failure === null) expect(verdict).toBeNull();
     else expect(verdict).toMatch(failure);
+  });
+
+  // DescribeDBInstances' answers as RDS gives them (moto 5.2.1 carries the same fields): the old primary where the seed
+  // has it (the private subnets, the database group, KMS-encrypted, the production matrix), and failback replicas.
+  const subnetGroup = (name: string, vpc: string, subnets: string[]) => ({ DBSubnetGroupName: name, VpcId: vpc, Subnets: subnets.map((id) => ({ SubnetIdentifier: id, SubnetStatus: 'Active' })) });
+  const OLD_PRIMARY = {
+    DBInstanceIdentifier: 'notification-service-db',
+    DBInstanceStatus: 'available',
+    DBSubnetGroup: subnetGroup('notification-service-db-subnets', 'vpc-0a1', ['subnet-0p1', 'subnet-0p2']),
+    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db', Status: 'active' }],
+    StorageEncrypted: true,
+    KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/0b1d',
+    DBInstanceClass: 'db.r6g.xlarge',
+    MultiAZ: true,
+  };
+  const PLACED = {
+    ...OLD_PRIMARY,
+    DBInstanceIdentifier: 'notification-service-db-failback',
+    ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:notification-service-db-replica',
+    // Another group of the same subnets, the groups in another order: the same place.
+    DBSubnetGroup: subnetGroup('failback-subnets', 'vpc-0a1', ['subnet-0p2', 'subnet-0p1']),
+  };
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string[]]>([
+    ['created as the description says: nothing to name', PLACED, OLD_PRIMARY, []],
+    [
+      'created with the old command (review 23b, R23b-1): the default VPC, its default group, single-AZ, the source class',
+      {
+        ...PLACED,
+        DBSubnetGroup: subnetGroup('default', 'vpc-0def', ['subnet-0d1', 'subnet-0d2', 'subnet-0d3']),
+        VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0default', Status: 'active' }],
+        DBInstanceClass: 'db.r6g.large',
+        MultiAZ: false,
+      },
+      OLD_PRIMARY,
+      [
+        "DB subnet group default (vpc-0def: subnet-0d1, subnet-0d2, subnet-0d3), not the old primary's notification-service-db-subnets (vpc-0a1: subnet-0p1, subnet-0p2)",
+        "VPC security groups [sg-0default], not the old primary's [sg-0db]",
+        'class db.r6g.large, not db.r6g.xlarge',
+        'MultiAZ False, not True',
+      ],
+    ],
+    ['one subnet of the old primary left out', { ...PLACED, DBSubnetGroup: subnetGroup('failback-subnets', 'vpc-0a1', ['subnet-0p1']) }, OLD_PRIMARY, ["DB subnet group failback-subnets (vpc-0a1: subnet-0p1), not the old primary's notification-service-db-subnets (vpc-0a1: subnet-0p1, subnet-0p2)"]],
+    ['one more security group than the old primary', { ...PLACED, VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db' }, { VpcSecurityGroupId: 'sg-0wide' }] }, OLD_PRIMARY, ["VPC security groups [sg-0db, sg-0wide], not the old primary's [sg-0db]"]],
+    ['unencrypted (a DR database that was not), the key to give named', { ...PLACED, StorageEncrypted: false, KmsKeyId: undefined }, OLD_PRIMARY, ['not encrypted (--kms-key-id: the old primary uses arn:aws:kms:us-east-1:123456789012:key/0b1d)']],
+    [
+      'a replica of a database of another region, or of this one (checkNotPromoted took any arn:)',
+      { ...PLACED, ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:eu-west-1:123456789012:db:notification-service-db-replica' },
+      OLD_PRIMARY,
+      ['it replicates arn:aws:rds:eu-west-1:123456789012:db:notification-service-db-replica, not a database in us-west-2'],
+    ],
+    ['a replica of the old primary itself', { ...PLACED, ReadReplicaSourceDBInstanceIdentifier: 'notification-service-db' }, OLD_PRIMARY, ['it replicates notification-service-db, not a database in us-west-2']],
+    [
+      'an old primary with no subnets or groups read: nothing to compare is a difference, not a match',
+      { ...PLACED, DBSubnetGroup: undefined, VpcSecurityGroups: [] },
+      { ...OLD_PRIMARY, DBSubnetGroup: undefined, VpcSecurityGroups: [] },
+      ["DB subnet group None (None: ), not the old primary's None (None: )", "VPC security groups [], not the old primary's []"],
+    ],
+    ['an old primary that is not available (RDS renames only an available instance)', PLACED, { ...OLD_PRIMARY, DBInstanceStatus: 'modifying' }, ['the old primary is modifying, not available (RDS renames only an available instance)']],
+  ])('names what keeps the failback replica from the old primary\'s place: %s', async (_case, replica, primary, said) => {
+    expect(await run({ helper: 'failback_differences', replica, primary })).toEqual(said);
   });
 
   it("reads the queue's name from the mapping's EventSourceArn, and nothing from another source", async () => {
@@ -370,10 +432,10 @@ describe('the DR documents\' shared Python', () => {
     const steps = (rendered.content as { mainSteps: Step[] }).mainSteps;
     const helpersOf = (step: Step): string => {
       const own = source.find((s) => s.name === step.name)?.inputs?.Script?.replace('${Deploy.DrScriptHelpers}', '') ?? '';
-      return withoutComments(helpersUsedBy(DR_SCRIPT_HELPERS, own));
+      return withCompactIndentation(withoutComments(helpersUsedBy(DR_SCRIPT_HELPERS, own)));
     };
     const using = steps.filter((s) => source.find((x) => x.name === s.name)?.inputs?.Script?.includes('${Deploy.DrScriptHelpers}') && s.inputs?.Script?.includes(helpersOf(s))).map((s) => s.name);
-    expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['stopDrConsumers', 'waitReplicaCaughtUp', 'countDrQueue', 'verifyConsumersSucceed']);
+    expect(using).toEqual(name.endsWith('FailoverToDR') ? ['stopPrimaryConsumers', 'checkReplicaCaughtUp', 'verifyConsumersSucceed'] : ['checkFailbackPlacement', 'stopDrConsumers', 'waitReplicaCaughtUp', 'countDrQueue', 'verifyConsumersSucceed']);
     // The rules live in the helpers only: no script states them again (R16-4: the traffic check's verdict either).
     for (const step of steps) expect(step.inputs?.Script?.replace(using.includes(step.name) ? helpersOf(step) : '\0', '') ?? '').not.toMatch(/timedelta\(seconds=point|list_event_source_mappings\(FunctionName|invocations <= errors|deleted > 0|class OutOfTime|Config\(connect_timeout|_futures\.|threading\./);
   });

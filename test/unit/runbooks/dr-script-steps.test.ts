@@ -3,7 +3,8 @@
 // function reads is defined in its own script, and the module's top level loads (the helpers' registration included).
 import { join } from 'node:path';
 import { DR_SCRIPT_HELPERS } from '../../../shared/config/dr-script-helpers';
-import { helperBlocksUsedBy, helpersUsedBy, withoutComments } from '../../../shared/config/python-helpers';
+import { spawnSync } from 'node:child_process';
+import { helperBlocksUsedBy, helpersUsedBy, withCompactIndentation, withoutComments } from '../../../shared/config/python-helpers';
 import { readRunbook } from '../../../shared/runbooks/document';
 import { projectConfig, renderLoadedRunbook, RENDERED_ENVIRONMENTS } from '../../../shared/runbooks/rendered-runbook';
 import { undefinedPythonNames } from '../../support/python-undefined-names';
@@ -34,7 +35,7 @@ describe('the DR documents\' script steps, rendered', () => {
     for (const step of source) {
       const own = (step.inputs?.Script ?? '').replace(TOKEN, '');
       const kept = withoutComments(helpersUsedBy(DR_SCRIPT_HELPERS, own));
-      expect(rendered.get(step.name)).toContain(kept);
+      expect(rendered.get(step.name)).toContain(withCompactIndentation(kept));
       // No helper the script does not use: each top-level def and class of the shared text it carries is one it needs.
       const needed = new Set(helperBlocksUsedBy(DR_SCRIPT_HELPERS, own).flatMap((b) => [...b.defines]));
       const helperNames = new Set(helperBlocksUsedBy(DR_SCRIPT_HELPERS, withoutComments(DR_SCRIPT_HELPERS)).flatMap((b) => [...b.defines]));
@@ -56,6 +57,38 @@ describe('the DR documents\' script steps, rendered', () => {
     expect(names('def handler(events, context):\n    return queue_name_of(events["arn"])\n')).toEqual(['queue_name_of']);
     // verify_consumers is handed its Deadline by the script: it brings the verdict and what it raises, not Deadline.
     expect(names('def handler(events, context):\n    return verify_consumers\n')).toEqual(['_time', '_datetime', '_timedelta', '_timezone', 'OutOfTime', 'unanswered_said', 'queue_name_of', 'consumers_verdict', 'verify_consumers']);
+  });
+
+  it.each(DR_DOCUMENTS)("%s: each script with the helpers is deployed indented a quarter as deep, and python3 parses it to the same tree as the script uncompacted (review 23b: the documents' 64 KB)", (name) => {
+    const source = scriptSteps(sourceSteps(name)).filter((s) => s.inputs?.Script?.includes(TOKEN));
+    const rendered = new Map(scriptSteps(renderedSteps(name, 'production', 'us-east-1')).map((s) => [s.name, s.inputs?.Script ?? '']));
+    // FailoverToDR: stopPrimaryConsumers, checkReplicaCaughtUp, verifyConsumersSucceed; FailbackToPrimary: those of its
+    // own and checkFailbackPlacement, countDrQueue.
+    expect(source.length).toBe(name === 'NotificationService-FailoverToDR' ? 3 : 5);
+    const pairs = source.map((step) => {
+      const script = step.inputs?.Script ?? '';
+      const own = script.split('\n').filter((line) => line !== TOKEN).join('\n');
+      const uncompacted = withoutComments(script.replace(TOKEN, helpersUsedBy(DR_SCRIPT_HELPERS, own)));
+      const deployed = rendered.get(step.name) ?? '';
+      return { step: step.name, uncompacted, deployed };
+    });
+    for (const { step, uncompacted, deployed } of pairs) {
+      // Indented: four spaces are one; the uncompacted text has blocks four deep.
+      expect({ step, deep: /\n {4}\S/.test(uncompacted), compactedBlock: /\n \S/.test(deployed) }).toEqual({ step, deep: true, compactedBlock: true });
+      expect(Buffer.byteLength(deployed)).toBeLessThan(Buffer.byteLength(uncompacted));
+    }
+    const compare = spawnSync('python3', ['-c', 'import ast, json, sys\nprint(json.dumps([ast.dump(ast.parse(p[0])) == ast.dump(ast.parse(p[1])) for p in json.load(sys.stdin)]))'], {
+      input: JSON.stringify(pairs.map((p) => [p.uncompacted, p.deployed])),
+      encoding: 'utf8',
+    });
+    expect(compare.stderr).toBe('');
+    expect(pairs.map((p, i) => ({ step: p.step, same: (JSON.parse(compare.stdout) as boolean[])[i] }))).toEqual(pairs.map((p) => ({ step: p.step, same: true })));
+  });
+
+  it('compacting keeps a string that spans lines as it is and refuses tabs (the two things that would change a program)', () => {
+    const source = "def f():\n    if True:\n        return '''a\n    b'''\n";
+    expect(withCompactIndentation(source)).toBe("def f():\n if True:\n  return '''a\n    b'''\n");
+    expect(() => withCompactIndentation('def f():\n\treturn 1\n')).toThrow('tabs');
   });
 
   it('the check finds a helper a script uses but does not carry (the fault it guards against: a helper left out)', () => {
