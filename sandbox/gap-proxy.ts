@@ -23,6 +23,8 @@ import { dimensionValues, matchesJsonFilter, parseJsonFilterPattern } from './me
 import { LAMBDA_CONCURRENT_EXECUTIONS_QUOTA } from './moto-server';
 import { messagesDeleted, messagesSent, SQS_DELETES_METRIC, SQS_SENT_METRIC } from './sqs-message-metrics';
 import { withPendingClassChanges, type PendingClassChange } from './rds-pending-class';
+import { placeCrossRegionReplica, planCrossRegionReplica, regionOfRdsArn } from './rds-cross-region-replica';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { describeCasesPage } from './support-cases-gap';
 import {
   metricDataFaultsSchema,
@@ -716,7 +718,7 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
 
   // SDK clients on moto itself, in the caller's account and region, for answers the proxy composes.
-  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient | IAMClient | SSMClient | EC2Client;
+  type MotoClient = LambdaClient | ElastiCacheClient | CloudWatchLogsClient | CloudWatchClient | IAMClient | SSMClient | EC2Client | RDSClient;
   const motoClients = new Map<string, MotoClient>();
   const clientOn = <C extends MotoClient>(
     kind: string,
@@ -927,9 +929,13 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   /** Every RDS answer as RDS would give it: promoted instances without their replication links, each instance its own id. */
   const rdsAnswer = (answer: CannedResponse, described: RequestDescription): CannedResponse =>
     withPendingChanges(withOwnResourceIds(withoutPromotedLinks(answer, described), described), described);
-  const rdsPromotion = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse> => {
-    const form = new URLSearchParams(body.toString('utf8'));
+  const rdsPromotion = async (req: IncomingMessage, received: Buffer, described: RequestDescription): Promise<CannedResponse> => {
+    const form = new URLSearchParams(received.toString('utf8'));
     const id = form.get('DBInstanceIdentifier') ?? '';
+    // RDS's BackupRetentionPeriod when the request gives none is 1 day (PromoteReadReplica, "Default: 1"); moto keeps the
+    // replica's (a copy of its source's), so a promotion without it would read back the primary's retention here (R23b-7).
+    if (!form.has('BackupRetentionPeriod')) form.set('BackupRetentionPeriod', '1');
+    const body = Buffer.from(form.toString(), 'utf8');
     const read = await forwardBuffered(
       req,
       Buffer.from(new URLSearchParams({ Action: 'DescribeDBInstances', Version: form.get('Version') ?? '2014-10-31', DBInstanceIdentifier: id }).toString(), 'utf8'),
@@ -948,6 +954,29 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
       if (arn) promotedArns.add(arn);
     }
     return rdsAnswer(answer, described);
+  };
+  // A cross-Region read replica placed and encrypted as RDS does (sandbox/rds-cross-region-replica.ts): refused without
+  // KmsKeyId from an encrypted source, in the caller's region's DB subnet group (or the default VPC's), behind the
+  // security groups asked (or that VPC's default group), single-AZ unless asked; answered as the instance then is.
+  const rdsCrossRegionReplica = async (req: IncomingMessage, form: URLSearchParams, described: RequestDescription, sourceRegion: string): Promise<CannedResponse> => {
+    const rds = clientOn('rds', (config) => new RDSClient(config), described);
+    const plan = await planCrossRegionReplica(form, {
+      rds,
+      sourceRds: clientOn('rds', (config) => new RDSClient(config), { ...described, region: sourceRegion }),
+      ec2: clientOn('ec2', (config) => new EC2Client(config), described),
+    });
+    if ('refusal' in plan) return faultResponse(described.protocol, plan.refusal);
+    const answer = await forwardBuffered(req, Buffer.from(plan.forward.toString(), 'utf8'), described.accountId);
+    if (answer.status !== 200) return rdsAnswer(answer, described);
+    await placeCrossRegionReplica(plan.place, rds);
+    const read = await forwardBuffered(
+      req,
+      Buffer.from(new URLSearchParams({ Action: 'DescribeDBInstances', Version: form.get('Version') ?? '2014-10-31', DBInstanceIdentifier: plan.place.identifier }).toString(), 'utf8'),
+      described.accountId,
+    );
+    const placed = /<DBInstance>[\s\S]*?<\/DBInstance>/.exec(read.body.toString('utf8'))?.[0];
+    const body = placed ? answer.body.toString('utf8').replace(/<DBInstance>[\s\S]*?<\/DBInstance>/, () => placed) : answer.body.toString('utf8');
+    return rdsAnswer({ ...answer, body: Buffer.from(body, 'utf8') }, described);
   };
   // A rename (ModifyDBInstance NewDBInstanceIdentifier, as FailbackToPrimary does). moto 5.2.1 renames onto an existing
   // name by silently replacing that instance; RDS refuses ("You cannot use an existing DB instance name when renaming",
@@ -1432,6 +1461,14 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
     if (described.service === 'elasticache' && described.operation === 'CreateReplicationGroup') {
       send(res, await elastiCacheReplicationGroup(req, body, described));
       return;
+    }
+    if (described.service === 'rds' && described.operation === 'CreateDBInstanceReadReplica' && isForm) {
+      const form = new URLSearchParams(body.toString('utf8'));
+      const sourceRegion = regionOfRdsArn(form.get('SourceDBInstanceIdentifier') ?? '');
+      if (sourceRegion !== undefined && sourceRegion !== (described.region ?? DEFAULT_REGION)) {
+        send(res, await rdsCrossRegionReplica(req, form, described, sourceRegion));
+        return;
+      }
     }
     if (described.service === 'rds' && described.operation === 'PromoteReadReplica') {
       send(res, await rdsPromotion(req, body, described));

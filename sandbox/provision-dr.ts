@@ -99,6 +99,10 @@ export async function provisionDrStandby(opts: {
         DBInstanceIdentifier: dr.replicaIdentifier,
         SourceDBInstanceIdentifier: primary.database.arn,
         DBInstanceClass: primary.database.instanceClass,
+        // The primary is encrypted (the seed: RDS, AES-256, KMS): a replica in another region needs a key of that region
+        // (CreateDBInstanceReadReplica KmsKeyId; the gap proxy refuses it without one, as RDS does). The region's AWS
+        // managed key for RDS; the DR region's sandbox has no VPC, so the replica is in its default VPC.
+        KmsKeyId: 'alias/aws/rds',
       }),
     );
     const replica = required(created.DBInstance, 'replica');

@@ -267,7 +267,7 @@ def failback_differences(replica, primary, dr_region, instance_class, multi_az):
     if groups(replica) != groups(primary) or not groups(primary):
         said.append("VPC security groups [%s], not the old primary's [%s]" % (groups(replica), groups(primary)))
     if replica.get('StorageEncrypted') is not True:
-        said.append('not encrypted (--kms-key-id: the old primary uses %s)' % primary.get('KmsKeyId'))
+        said.append('not encrypted (the old primary is, with %s)' % primary.get('KmsKeyId'))
     if replica.get('DBInstanceClass') != instance_class:
         said.append('class %s, not %s' % (replica.get('DBInstanceClass'), instance_class))
     if replica.get('MultiAZ') is not multi_az:

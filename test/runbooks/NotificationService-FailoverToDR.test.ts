@@ -3,7 +3,8 @@
 // the endpoint parameter, the API's Route 53 failover pair). Assertions are on the emulator's state afterwards.
 import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateAliasCommand, CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, GetEventSourceMappingCommand, GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -21,6 +22,8 @@ import { expectSucceeded, rehearseDocument, stepOutputs, type Rehearsal } from '
 const FAILOVER = 'NotificationService-FailoverToDR';
 const FAILBACK = 'NotificationService-FailbackToPrimary';
 const MUTATIONS = ['PromoteReadReplica', 'ModifyDBInstance', 'PutParameter', 'UpdateEventSourceMapping', 'ChangeResourceRecordSets'];
+/** A KMS key of the region a cross-region replica is made in (its AWS managed key for RDS): the sources are encrypted. */
+const DR_KEY = 'alias/aws/rds';
 
 let account: SandboxAccount;
 let standby: DrStandby;
@@ -188,7 +191,7 @@ const failoverParameters = () => ({ HostedZoneId: standby.hostedZoneId, RecordNa
  * The document rehearsed in this process (not the CLI's child), in `region`, approved, on `clock` (a clock that does not
  * sleep: the document's waits pass on it), its lines kept; AWS_REGION restored after. Fails when nothing ran.
  */
-async function rehearseInProcess(document: string, region: string, clock: Clock, onLine: (line: string) => void = () => undefined): Promise<{ run: Awaited<ReturnType<typeof runRehearsal>>; result: NonNullable<Awaited<ReturnType<typeof runRehearsal>>['result']> }> {
+async function rehearseInProcess(document: string, region: string, clock: Clock, onLine: (line: string) => void = () => undefined, params: Record<string, string> = {}): Promise<{ run: Awaited<ReturnType<typeof runRehearsal>>; result: NonNullable<Awaited<ReturnType<typeof runRehearsal>>['result']> }> {
   const lines: string[] = [];
   const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
   Object.assign(process.env, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
@@ -197,7 +200,7 @@ async function rehearseInProcess(document: string, region: string, clock: Clock,
     run = await runRehearsal(
       document,
       {
-        param: Object.entries(failoverParameters()).map(([k, v]) => `${k}=${v}`),
+        param: Object.entries({ ...failoverParameters(), ...params }).map(([k, v]) => `${k}=${v}`),
         approve: true,
         approveAs: [approverOf()],
         clock,
@@ -244,7 +247,7 @@ interface RebuiltFailover extends FaultedRehearsal {
 async function failOverRebuiltStandby(retiredAs: string, consumer: { errorRate?: number; itemFailureRate?: number }, faults: FaultRule[] = []): Promise<RebuiltFailover> {
   const drRds = new RDSClient(at(standby.drRegion));
   await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: retiredAs, ApplyImmediately: true }));
-  await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
+  await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn, KmsKeyId: DR_KEY }));
   await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
   await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
   await sendMessages(standby.drRegion, standby.queue.url, 20);
@@ -280,7 +283,7 @@ interface FaultedRehearsal {
   stepClockMs: (step: string) => number;
 }
 
-async function rehearseWithFaults(document: string, region: string, clock: Clock, advanced: () => number, faults: FaultRule[]): Promise<FaultedRehearsal> {
+async function rehearseWithFaults(document: string, region: string, clock: Clock, advanced: () => number, faults: FaultRule[], params: Record<string, string> = {}): Promise<FaultedRehearsal> {
   const control = process.env.SANDBOX_PROXY_CONTROL ?? '';
   const scope = { accountId: account.accountId };
   if (faults.length > 0) await setProxyFaults(control, faults, scope);
@@ -293,7 +296,7 @@ async function rehearseWithFaults(document: string, region: string, clock: Clock
     if (step) starts.push([step, advanced()]);
   };
   try {
-    ran = await rehearseInProcess(document, region, clock, onLine);
+    ran = await rehearseInProcess(document, region, clock, onLine, params);
   } finally {
     if (faults.length > 0) {
       fired = (await getProxyFaults(control, scope)).map((rule) => rule.times - rule.remaining);
@@ -324,7 +327,7 @@ interface CalledOffFailback extends FaultedRehearsal {
  * in force during the run; then called off, as the description says, also when the run or the case fails: the DR
  * consumers enabled again, so the next cases fail back from a DR region that serves.
  */
-async function failbackCalledOff(faults: FaultRule[] = []): Promise<CalledOffFailback> {
+async function failbackCalledOff(faults: FaultRule[] = [], params: Record<string, string> = {}): Promise<CalledOffFailback> {
   let advanced = 0;
   const clock: Clock = { now: () => new Date(Date.now() + advanced), sleep: (ms) => Promise.resolve(void (advanced += ms)) };
   const since = await callCount();
@@ -332,7 +335,7 @@ async function failbackCalledOff(faults: FaultRule[] = []): Promise<CalledOffFai
   let after: Awaited<ReturnType<typeof state>>;
   let mutating: string[];
   try {
-    ran = await rehearseWithFaults(FAILBACK, standby.primaryRegion, clock, () => advanced, faults);
+    ran = await rehearseWithFaults(FAILBACK, standby.primaryRegion, clock, () => advanced, faults, params);
   } finally {
     after = await state();
     mutating = await mutatingCallsSince(since);
@@ -345,7 +348,7 @@ const FAILBACK_CHECKS = [
   'describeReplica',
   'checkNotPromoted',
   'checkReplica',
-  'checkOldPrimary',
+  'checkFailbackPlacement',
   'readRecords',
   'checkRecordPair',
   'whoRequested',
@@ -362,7 +365,8 @@ let failbackMade: Promise<{ drArn: string; failbackResourceId: string; oldPrimar
 function failbackReplica(): Promise<{ drArn: string; failbackResourceId: string; oldPrimaryResourceId: string }> {
   failbackMade ??= (async () => {
     const drArn = (await instance(standby.drRegion, standby.replica.identifier))?.DBInstanceArn ?? '';
-    const created = await new RDSClient(at(standby.primaryRegion)).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: drArn, Tags: [IS_FAILBACK] }));
+    // The description's command, with the old primary's values (review 23b, R23b-1).
+    const created = await new RDSClient(at(standby.primaryRegion)).send(new CreateDBInstanceReadReplicaCommand({ ...(await failbackPlacement()), DBInstanceIdentifier: FAILBACK_REPLICA, SourceDBInstanceIdentifier: drArn, Tags: [IS_FAILBACK] }));
     expect(created.DBInstance?.DBInstanceIdentifier).toBe(FAILBACK_REPLICA);
     // Which instance is which is told by a tag, which a rename keeps (RDS User Guide, "Renaming a DB instance"), and by
     // DbiResourceId, which the document's verifyServingIsFailback compares: unique and immutable on AWS; moto 5.2.1
@@ -378,6 +382,22 @@ function failbackReplica(): Promise<{ drArn: string; failbackResourceId: string;
     return { drArn, failbackResourceId, oldPrimaryResourceId };
   })();
   return failbackMade;
+}
+
+/**
+ * What FailbackToPrimary's description has the failback replica created with, from the old primary and the production
+ * matrix: a key of this region, the old primary's DB subnet group and security groups, the class and Multi-AZ.
+ */
+async function failbackPlacement() {
+  const old = await instance(standby.primaryRegion, account.topology.database.identifier);
+  const matrix = loadRuntimeConfig(process.env).config.environments.production;
+  return {
+    KmsKeyId: old?.KmsKeyId ?? DR_KEY,
+    DBSubnetGroupName: old?.DBSubnetGroup?.DBSubnetGroupName,
+    VpcSecurityGroupIds: (old?.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
+    DBInstanceClass: matrix?.dbInstanceClass,
+    MultiAZ: matrix?.multiAz,
+  };
 }
 
 /** A replica's ReplicaLag as RDS would publish it: [seconds from `minute`, lag in seconds] (default: the failback replica). */
@@ -463,6 +483,11 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(after.replicaSource).toBeNull();
     expect(after.replicaStatus).toBe('available');
     expect(after.primaryReplicas).toEqual([]);
+    // Promoted with the matrix's backups (production: 7 days), not PromoteReadReplica's default of 1 (review 23b, R23b-7;
+    // the gap proxy gives the default as RDS does). Multi-AZ is the replica's, as the description's Afterwards says.
+    const promotedDb = await instance(standby.drRegion, standby.replica.identifier);
+    expect(promotedDb?.BackupRetentionPeriod).toBe(7);
+    expect(promotedDb?.MultiAZ).toBe(false);
     expect(after.parameter).toEqual({ 'us-east-1': standby.primaryEndpointAddress, 'us-west-2': standby.replica.endpointAddress });
     expect(after.drMapping).toBe('Enabled');
     // Review 13 R13-2: the primary region's consumers stopped (best effort, before the promotion), said in the outputs.
@@ -539,7 +564,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     // RecentlyActive PT3H check verifyTraffic made before passed at once on it.
     const drRds = new RDSClient(at(standby.drRegion));
     await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: IDLE_CASE_RETIRED, ApplyImmediately: true }));
-    await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
+    await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn, KmsKeyId: DR_KEY }));
     await new LambdaClient(at(standby.drRegion)).send(new UpdateEventSourceMappingCommand({ UUID: standby.consumer.mappingUuid, Enabled: false }));
     await new SSMClient(at(standby.drRegion)).send(new PutParameterCommand({ Name: standby.endpointParameterName, Value: standby.primaryEndpointAddress, Type: 'String', Overwrite: true }));
     const listed = await new CloudWatchClient(at(standby.drRegion)).send(
@@ -856,7 +881,7 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     const drRds = new RDSClient(at(standby.drRegion));
     const firstPromoted = await instance(standby.drRegion, standby.replica.identifier);
     await drRds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: standby.replica.identifier, NewDBInstanceIdentifier: FIRST_PROMOTED_RETIRED, ApplyImmediately: true }));
-    const rebuilt = await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn }));
+    const rebuilt = await drRds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: standby.replica.identifier, SourceDBInstanceIdentifier: account.topology.database.arn, KmsKeyId: DR_KEY }));
     rebuiltEndpoint = rebuilt.DBInstance?.Endpoint?.Address ?? '';
     expect(rebuiltEndpoint).toMatch(/^notification-service-db-replica\./);
     // Two instances now, each its own (the gap proxy gives each its own DbiResourceId, kept by a rename, as RDS does).
@@ -1150,6 +1175,53 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect((await instance(standby.primaryRegion, FAILBACK_REPLICA))?.ReadReplicaSourceDBInstanceIdentifier).toBe(made.drArn);
   });
 
+  it("refuses, before asking anyone and with nothing changed, a failback replica not placed where the old primary is: created without a key (RDS refuses it), in the default VPC, behind another security group, or unencrypted; each difference named (review 23b, R23b-1)", async () => {
+    const made = await failbackReplica();
+    const rds = new RDSClient(at(standby.primaryRegion));
+    const placement = await failbackPlacement();
+    // The description's old command: the DR database is encrypted, so RDS wants a key of this region for its replica.
+    await expect(rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'failback-no-key', SourceDBInstanceIdentifier: made.drArn }))).rejects.toMatchObject({
+      name: 'InvalidParameterCombination',
+      message: expect.stringContaining('needs KmsKeyId, a KMS key of that region'),
+    });
+    // With a key only: RDS puts it in the region's default VPC, behind that VPC's default group, single-AZ.
+    await rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'failback-default-vpc', SourceDBInstanceIdentifier: made.drArn, KmsKeyId: DR_KEY }));
+    // As the description says, but behind a group of the old primary's VPC that the consumers' group is not allowed into.
+    const vpcId = (await instance(standby.primaryRegion, account.topology.database.identifier))?.DBSubnetGroup?.VpcId;
+    const other = await new EC2Client(at(standby.primaryRegion)).send(new CreateSecurityGroupCommand({ GroupName: 'failback-other-group', Description: 'not the database group', VpcId: vpcId }));
+    await rds.send(new CreateDBInstanceReadReplicaCommand({ ...placement, VpcSecurityGroupIds: [other.GroupId ?? ''], DBInstanceIdentifier: 'failback-other-group', SourceDBInstanceIdentifier: made.drArn }));
+    // A replica, placed as the description says, of an unencrypted database of the DR region.
+    const plain = await new RDSClient(at(standby.drRegion)).send(
+      new CreateDBInstanceCommand({ DBInstanceIdentifier: 'notification-service-db-plain', Engine: 'postgres', DBInstanceClass: placement.DBInstanceClass, AllocatedStorage: 20, MasterUsername: 'postgres', MasterUserPassword: 'sandbox-password', StorageEncrypted: false }),
+    );
+    const { KmsKeyId: _noKey, ...unkeyed } = placement;
+    await rds.send(new CreateDBInstanceReadReplicaCommand({ ...unkeyed, DBInstanceIdentifier: 'failback-unencrypted', SourceDBInstanceIdentifier: plain.DBInstance?.DBInstanceArn }));
+    const old = await instance(standby.primaryRegion, account.topology.database.identifier);
+    const oldSubnets = `${old?.DBSubnetGroup?.DBSubnetGroupName} (${old?.DBSubnetGroup?.VpcId}: ${(old?.DBSubnetGroup?.Subnets ?? []).map((x) => x.SubnetIdentifier).sort().join(', ')})`;
+    const oldGroups = (old?.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).sort().join(', ');
+    const cases: Array<[string, string[]]> = [
+      ['failback-default-vpc', [`DB subnet group default (`, `not the old primary's ${oldSubnets}`, `not the old primary's [${oldGroups}]`, 'MultiAZ False, not True']],
+      ['failback-other-group', [`VPC security groups [${other.GroupId}], not the old primary's [${oldGroups}]`]],
+      ['failback-unencrypted', [`not encrypted (the old primary is, with ${old?.KmsKeyId})`]],
+    ];
+    for (const [replica, named] of cases) {
+      const before = await state();
+      const { run, result, after, mutating } = await failbackCalledOff([], { ReplicaDBInstanceIdentifier: replica });
+      expect({ replica, exitCode: run.exitCode, status: result.status, step: result.failure?.step }).toEqual({ replica, exitCode: 1, status: 'Failed', step: 'checkFailbackPlacement' });
+      expect(result.steps.map((s) => s.step)).toEqual(['describeReplica', 'checkNotPromoted', 'checkReplica', 'checkFailbackPlacement']);
+      expect(result.failure?.message).toContain(`${replica} may not take the place of ${account.topology.database.identifier} (nothing changed): `);
+      for (const text of named) expect({ replica, said: result.failure?.message }).toEqual({ replica, said: expect.stringContaining(text) });
+      // Only what is wrong is named: the placement the other cases get right is not.
+      if (replica !== 'failback-default-vpc') expect(result.failure?.message).not.toContain('DB subnet group');
+      if (replica !== 'failback-unencrypted') expect(result.failure?.message).not.toContain('not encrypted');
+      // Nothing changed: no stop, rename, promotion, switch or enable; the old primary keeps its name and is the same instance.
+      expect(mutating).toEqual([]);
+      expect(after).toEqual(before);
+      expect((await instance(standby.primaryRegion, account.topology.database.identifier))?.DbiResourceId).toBe(made.oldPrimaryResourceId);
+      expect((await instance(standby.primaryRegion, replica))?.ReadReplicaSourceDBInstanceIdentifier).toMatch(/^arn:aws:rds:us-west-2:/);
+    }
+  });
+
   it("fails back after approval with one writer: the DR consumers stopped and the replica caught up before the promotion, the old primary retired under its new name, the failback replica promoted and renamed, the record switched back, the service pointed at it, the DR queue's leftovers counted", async () => {
     const { failbackResourceId, oldPrimaryResourceId } = await failbackReplica();
     // The DR consumers' function timeout lowered to 3 s for this run, so waitInFlightBatches waits 3 s of real time,
@@ -1284,6 +1356,9 @@ describe(`${FAILOVER} and ${FAILBACK} in production, on two regions`, () => {
     expect(serving?.DbiResourceId).toBe(failbackResourceId);
     expect(serving?.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
     expect(serving?.DBInstanceStatus).toBe('available');
+    // Placed where the old primary was, encrypted, the matrix's class and Multi-AZ (checkFailbackPlacement, R23b-1), and
+    // promoted with the matrix's backups, not PromoteReadReplica's default of 1 day (R23b-7).
+    expect({ backups: serving?.BackupRetentionPeriod, multiAz: serving?.MultiAZ, cls: serving?.DBInstanceClass, encrypted: serving?.StorageEncrypted }).toEqual({ backups: 7, multiAz: true, cls: 'db.r6g.xlarge', encrypted: true });
     const after = await state();
     expect(after.parameter).toEqual({ 'us-east-1': serving?.Endpoint?.Address, 'us-west-2': rebuiltEndpoint });
     // The old primary is kept, retired under its new name; no instance is left under the failback replica's name.

@@ -239,7 +239,7 @@ describe('the DR documents\' shared Python', () => {
     ],
     ['one subnet of the old primary left out', { ...PLACED, DBSubnetGroup: subnetGroup('failback-subnets', 'vpc-0a1', ['subnet-0p1']) }, OLD_PRIMARY, ["DB subnet group failback-subnets (vpc-0a1: subnet-0p1), not the old primary's notification-service-db-subnets (vpc-0a1: subnet-0p1, subnet-0p2)"]],
     ['one more security group than the old primary', { ...PLACED, VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0db' }, { VpcSecurityGroupId: 'sg-0wide' }] }, OLD_PRIMARY, ["VPC security groups [sg-0db, sg-0wide], not the old primary's [sg-0db]"]],
-    ['unencrypted (a DR database that was not), the key to give named', { ...PLACED, StorageEncrypted: false, KmsKeyId: undefined }, OLD_PRIMARY, ['not encrypted (--kms-key-id: the old primary uses arn:aws:kms:us-east-1:123456789012:key/0b1d)']],
+    ['unencrypted (a DR database that was not), the key to give named', { ...PLACED, StorageEncrypted: false, KmsKeyId: undefined }, OLD_PRIMARY, ['not encrypted (the old primary is, with arn:aws:kms:us-east-1:123456789012:key/0b1d)']],
     [
       'a replica of a database of another region, or of this one (checkNotPromoted took any arn:)',
       { ...PLACED, ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:eu-west-1:123456789012:db:notification-service-db-replica' },
