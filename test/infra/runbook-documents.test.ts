@@ -216,6 +216,28 @@ describe('the deployed documents carry the configured approvers, ladder and caps
     expect(stepOf(timeout, 'approveRuleChange').inputs).toMatchObject({ Approvers: DEPLOYED_APPROVERS, MinRequiredApprovals: 1 });
   });
 
+  it.each<[EnvironmentName, number, string, boolean]>([
+    ['production', 7, 'db.r6g.xlarge', true],
+    ['staging', 3, 'db.r6g.large', false],
+  ])("%s: both DR documents promote with the matrix's backup retention (PromoteReadReplica's default is 1 day), and FailbackToPrimary asks its replica for the matrix's class and Multi-AZ, in the command it gives and in its check (review 23b, R23b-1, R23b-7)", (environment, days, cls, multiAz) => {
+    const docs = synth(environment, { environments: { [environment]: { runbookApprovers: { principals: APPROVERS, minRequiredApprovals: 1 } } } });
+    const failover = docs['NotificationService-FailoverToDR'] as Record<string, unknown>;
+    const failback = docs['NotificationService-FailbackToPrimary'] as Record<string, unknown>;
+    for (const doc of [failover, failback]) expect(stepOf(doc, 'promoteReplica').inputs).toEqual({ Service: 'rds', Api: 'PromoteReadReplica', DBInstanceIdentifier: '{{ ReplicaDBInstanceIdentifier }}', BackupRetentionPeriod: days });
+    expect(stepOf(failback, 'checkFailbackPlacement').inputs.InputPayload).toEqual({ Replica: '{{ ReplicaDBInstanceIdentifier }}', Primary: '{{ DBInstanceIdentifier }}', DrRegion: '{{ DrRegion }}', DbClass: cls, MultiAz: multiAz });
+    // The command that creates the failback replica: a key of this region (the DR database is encrypted), the old
+    // primary's subnets and groups, the matrix's class and Multi-AZ.
+    const command = /`aws rds create-db-instance-read-replica [^`]*`/.exec(String(failback.description).replace(/\s+/g, ' '))?.[0];
+    expect(command).toBe(
+      "`aws rds create-db-instance-read-replica --region us-east-1 --db-instance-identifier notification-service-db-failback --source-db-instance-identifier <the DR database's ARN> " +
+        `--kms-key-id <the old primary's KmsKeyId> --db-subnet-group-name <its DB subnet group> --vpc-security-group-ids <its VPC security group ids> --db-instance-class ${cls} ${multiAz ? '--multi-az' : '--no-multi-az'}\``,
+    );
+    // FailoverToDR does not convert the promoted database to Multi-AZ (AWS: a conversion slows a busy primary's writes);
+    // its Afterwards gives the command.
+    expect(String(failover.description).replace(/\s+/g, ' ')).toContain(`aws rds modify-db-instance --db-instance-identifier <ReplicaDBInstanceIdentifier> ${multiAz ? '--multi-az' : '--no-multi-az'} --apply-immediately`);
+    expect((failover.mainSteps as Step[]).filter((s) => s.inputs?.Api === 'ModifyDBInstance')).toEqual([]);
+  });
+
   it('staging: a class change skips approval only for a database tagged Environment=staging', () => {
     const docs = synth('staging', {});
     const scaleUp = docs['NotificationService-ScaleUpDatabase'] as Record<string, unknown>;
