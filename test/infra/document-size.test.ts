@@ -51,7 +51,7 @@ function measure(synthesized: SynthesizedApp): Measured[] {
 // Decision 367: +6 bytes each, Route 53's MaxItems as text ('2', three steps each), as boto3 takes it.
 // Decision 375: +396 / +180, no JSONPath filter (waitPromoted, readRecords and verifyRecordSwitched are scripts, readRecords.Roles
 // one condition); FailbackToPrimary keeps 107 bytes under the 61,440 budget, 57 under 65,536 with MANY and its parameters.
-// Decision 381 (review 23b, R23b-1, R23b-7): FailbackToPrimary's checkFailbackPlacement (a script with the
+// Decision 384 (review 23b, R23b-1, R23b-7): FailbackToPrimary's checkFailbackPlacement (a script with the
 // failback_differences helper, +2,576 over the checkOldPrimary it replaces), the full create-db-instance-read-replica
 // command, PromoteReadReplica's BackupRetentionPeriod in both; and every script carrying the shared helpers deployed
 // indented a quarter as deep (withCompactIndentation). Failback 61,333 -> 60,744 (696 under the
