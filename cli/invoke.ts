@@ -1,12 +1,11 @@
 // `runbook invoke <handler> --event FILE | --alarm NAME`: runs a built handler bundle locally as Lambda would and prints its decision.
-import { readFileSync } from 'node:fs';
 import { loadRuntimeConfig } from '../shared/config/load-config';
 import { OWN_ACCOUNT_ENV } from '../shared/config/names';
 import { InvalidInputError } from '../shared/errors';
 import { environmentNameSchema } from '../shared/config/schema';
 import { PLAYBOOK_HANDLERS, SERVICE_HANDLERS } from '../shared/playbooks/registry';
 import { BundleNotBuiltError, invokeBundle } from '../sandbox/invoke-bundle';
-import { eventForAlarm } from './alarm-state-event';
+import { eventForAlarm, readEventFile } from './alarm-state-event';
 import { EXIT } from './exit-codes';
 import { readTargetAccount, UNVERIFIED_FLAG, type TargetAccountCheck } from './target-account';
 
@@ -70,19 +69,12 @@ export async function invokeCommand(handlerName: string, options: InvokeOptions)
   }
   let event: unknown;
   if (options.event !== undefined) {
-    let raw: string;
-    try {
-      raw = options.event === '-' ? readFileSync(0, 'utf8') : readFileSync(options.event, 'utf8');
-    } catch (error) {
-      console.error(`runbook invoke: cannot read event file ${options.event}: ${(error as Error).message}`);
+    const read = readEventFile(options.event);
+    if ('unreadable' in read) {
+      console.error(`runbook invoke: ${read.unreadable}`);
       return EXIT.usage;
     }
-    try {
-      event = JSON.parse(raw);
-    } catch {
-      // Passed on as text: the handler's parser rejects it with the reason, exactly as Lambda would see it.
-      event = raw;
-    }
+    event = read.event;
   }
   // The shell's own RUNBOOK_ENVIRONMENT (with RUNBOOK_ACCOUNT_ID) speaks for that environment only, not for -e's.
   const shellEnvironment = process.env.RUNBOOK_ENVIRONMENT || undefined;

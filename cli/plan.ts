@@ -1,5 +1,4 @@
 // `runbook plan --event FILE | --alarm NAME`: what the automation would do now — a preview that claims, changes and records nothing.
-import { readFileSync } from 'node:fs';
 import { loadRuntimeConfig } from '../shared/config/load-config';
 import { InvalidInputError } from '../shared/errors';
 import { parseAlarmEvent } from '../shared/events/alarm-event';
@@ -8,7 +7,7 @@ import { buildPipeline } from '../shared/pipeline/create-alarm-handler';
 import { previewPlaybook } from '../shared/pipeline/run-playbook';
 import type { Decision } from '../shared/pipeline/types';
 import { playbooks } from '../shared/playbooks/registry';
-import { eventForAlarm } from './alarm-state-event';
+import { eventForAlarm, readEventFile } from './alarm-state-event';
 import { EXIT } from './exit-codes';
 import { renderDecision } from './render';
 import { readTargetAccount } from './target-account';
@@ -57,19 +56,12 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     const runtime = loadRuntimeConfig(process.env);
     let event: unknown;
     if (options.event) {
-      let raw: string;
-      try {
-        raw = readFileSync(options.event === '-' ? 0 : options.event, 'utf8');
-      } catch (error) {
-        // A path mistake is usage, as in `invoke`: 1 would say AWS failed.
-        console.error(`runbook plan: cannot read event file ${options.event}: ${(error as Error).message}`);
+      const read = readEventFile(options.event);
+      if ('unreadable' in read) {
+        console.error(`runbook plan: ${read.unreadable}`);
         return EXIT.usage;
       }
-      try {
-        event = JSON.parse(raw);
-      } catch {
-        event = raw;
-      }
+      event = read.event;
     } else {
       event = await eventForAlarm(options.alarm ?? '', runtime, 'plan');
     }

@@ -4,7 +4,7 @@
 // function's configuration in CreateFunction, GetFunctionConfiguration, GetFunction and UpdateFunctionConfiguration.
 // A function never given one is answered as moto answers it (no LoggingConfig), which every reader here takes as
 // Lambda's default (Text, /aws/lambda/<name>). The unqualified function only: a published version's answer is moto's.
-import { functionNameOfPath } from './lambda-revisions';
+import { functionNameOfPath, withFunctionConfiguration } from './lambda-revisions';
 
 /** Lambda's LoggingConfig (API reference, LoggingConfig): every field optional in a request. */
 export interface LoggingConfig {
@@ -102,19 +102,5 @@ export class LambdaLoggingConfigs {
 
 /** A JSON answer of moto's with the function's LoggingConfig put where Lambda puts it (GetFunction: in Configuration). */
 export function withLoggingConfig(operation: string, body: Buffer, loggingConfig: LoggingConfig | undefined): Buffer {
-  if (!loggingConfig) return body;
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    return body;
-  }
-  if (typeof json !== 'object' || json === null) return body;
-  const record = json as Record<string, unknown>;
-  if (operation === 'GetFunction') {
-    const configuration = record.Configuration;
-    if (typeof configuration !== 'object' || configuration === null) return body;
-    return Buffer.from(JSON.stringify({ ...record, Configuration: { ...(configuration as Record<string, unknown>), LoggingConfig: loggingConfig } }));
-  }
-  return Buffer.from(JSON.stringify({ ...record, LoggingConfig: loggingConfig }));
+  return loggingConfig ? withFunctionConfiguration(operation, body, { LoggingConfig: loggingConfig }) : body;
 }

@@ -67,8 +67,12 @@ export class LambdaRevisions {
   }
 }
 
-/** A JSON answer of moto's with the function's RevisionId put where Lambda puts it (GetFunction: in Configuration). */
-export function withRevision(operation: string, body: Buffer, revisionId: string): Buffer {
+/**
+ * A JSON answer of moto's about one function with `fields` put where Lambda puts a function's configuration (GetFunction:
+ * in Configuration; the configuration calls: at the top). An answer that is not a JSON object is given back as it came.
+ * The gap proxy's fillers of what moto leaves out (RevisionId here, LoggingConfig in lambda-logging-config.ts) share it.
+ */
+export function withFunctionConfiguration(operation: string, body: Buffer, fields: Record<string, unknown>): Buffer {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -80,7 +84,12 @@ export function withRevision(operation: string, body: Buffer, revisionId: string
   if (operation === 'GetFunction') {
     const configuration = record.Configuration;
     if (typeof configuration !== 'object' || configuration === null) return body;
-    return Buffer.from(JSON.stringify({ ...record, Configuration: { ...(configuration as Record<string, unknown>), RevisionId: revisionId } }));
+    return Buffer.from(JSON.stringify({ ...record, Configuration: { ...(configuration as Record<string, unknown>), ...fields } }));
   }
-  return Buffer.from(JSON.stringify({ ...record, RevisionId: revisionId }));
+  return Buffer.from(JSON.stringify({ ...record, ...fields }));
+}
+
+/** A JSON answer of moto's with the function's RevisionId put where Lambda puts it (GetFunction: in Configuration). */
+export function withRevision(operation: string, body: Buffer, revisionId: string): Buffer {
+  return withFunctionConfiguration(operation, body, { RevisionId: revisionId });
 }
