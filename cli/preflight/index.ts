@@ -5,6 +5,7 @@ import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -82,6 +83,7 @@ function buildClients(region: string, sts: STSClient, credentials?: AwsCredentia
     apiGateway: new APIGatewayClient(config),
     apiGatewayV2: new ApiGatewayV2Client(config),
     elastiCache: new ElastiCacheClient(config),
+    ec2: new EC2Client(config),
     cloudWatch: new CloudWatchClient(config),
     logs: new CloudWatchLogsClient(config),
     events: new EventBridgeClient(config),

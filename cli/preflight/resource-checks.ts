@@ -8,6 +8,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-s
 import { everyPage } from '../../shared/aws/every-page';
 import { functionLogGroupName, lambdaDefaultLogGroup } from '../../shared/config/alarm-specs';
 import type { PreflightExpectations } from './expectations';
+import { checkNatZones, NETWORK_ACTIONS, type FunctionVpc } from './network-checks';
 import { awsErrorName, fail, guardedCheck, pass, warn, type CheckResult, type PreflightClients, type PreflightTarget } from './types';
 
 /** What the resource checks found, for the checks that need real ARNs (the role simulation). */
@@ -20,6 +21,8 @@ export interface DiscoveredResources {
   drReplicaArns?: string[];
   dbParameterGroups: string[];
   dbSubnetGroups: string[];
+  /** The watched functions attached to a VPC (VpcConfig): the NAT zone check reads their subnets' routes. */
+  functionVpcs?: FunctionVpc[];
 }
 
 const DEPLOY = 'deploy the service stack that owns it, or fix the name in the configuration (environments.<env>.resources)';
@@ -157,6 +160,8 @@ async function checkFunctions(clients: PreflightClients, expected: PreflightExpe
       continue;
     }
     if (configuration?.FunctionArn) found.functionArns.push(configuration.FunctionArn);
+    const vpc = configuration?.VpcConfig;
+    if (vpc?.VpcId && (vpc.SubnetIds ?? []).length > 0) (found.functionVpcs ??= []).push({ functionName: name, vpcId: vpc.VpcId, subnetIds: vpc.SubnetIds ?? [] });
     results.push(pass('resources', 'function', name, `consumer function ${name} exists`));
     results.push(functionLogGroupCheck(name, configuration, expected));
     const iac = `put it back in the service's IaC and deploy, or update the document if the change was meant (a memory raise by raise-lambda-memory is drift the automation named)`;
@@ -361,6 +366,10 @@ export async function checkResources(clients: PreflightClients, expected: Prefli
     ...(await guardedCheck('resources', `databases ${databases.join(', ')}`, RESOURCE_ACTIONS.databases, () => checkDatabases(clients, expected, found))),
     ...(await guardedCheck('resources', `APIs ${expected.watched.apis.join(', ')}`, RESOURCE_ACTIONS.apis, () => checkApis(clients, expected))),
     ...(expected.caches.length > 0 ? await guardedCheck('resources', `caches ${expected.caches.join(', ')}`, RESOURCE_ACTIONS.caches, () => checkCaches(clients, expected)) : []),
+    // Before an incident (review 23b R23b-3): each consumer's subnets leave through their own zone's NAT gateway.
+    ...(found.functionVpcs?.length
+      ? await guardedCheck('resources', `NAT gateway zones of ${found.functionVpcs.map((f) => f.functionName).join(', ')}`, RESOURCE_ACTIONS.network, () => checkNatZones(clients.ec2, found.functionVpcs ?? []))
+      : []),
   ];
   return { results, found };
 }
@@ -372,4 +381,5 @@ export const RESOURCE_ACTIONS = {
   databases: ['rds:DescribeDBInstances'],
   apis: ['apigateway:GET'],
   caches: ['elasticache:DescribeReplicationGroups'],
+  network: NETWORK_ACTIONS,
 } as const;

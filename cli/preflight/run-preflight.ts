@@ -28,7 +28,7 @@ export interface PreflightReport {
 
 /** The read-only actions each area calls: named in its FAIL when AWS refuses one without naming it. */
 export const AREA_ACTIONS: Readonly<Record<CheckArea, readonly string[]>> = {
-  resources: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'lambda:ListEventSourceMappings', 'rds:DescribeDBInstances', 'apigateway:GET', 'elasticache:DescribeReplicationGroups'],
+  resources: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'lambda:ListEventSourceMappings', 'rds:DescribeDBInstances', 'apigateway:GET', 'elasticache:DescribeReplicationGroups', 'ec2:DescribeSubnets', 'ec2:DescribeRouteTables', 'ec2:DescribeNatGateways', 'ec2:DescribeInternetGateways'],
   matrix: ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'rds:DescribeDBInstances'],
   alarms: ['cloudwatch:DescribeAlarms'],
   routing: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:TestEventPattern'],

@@ -3,6 +3,7 @@ import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -41,6 +42,8 @@ export interface PreflightClients {
   /** API Gateway v2: the HTTP APIs of dependencies.apis (type http). */
   apiGatewayV2: ApiGatewayV2Client;
   elastiCache: ElastiCacheClient;
+  /** EC2: the watched functions' subnets, route tables, NAT and internet gateways (the NAT zone check). */
+  ec2: EC2Client;
   cloudWatch: CloudWatchClient;
   /** CloudWatch Logs: the metric filters Memory Pressure and Connection Timeout are detected through. */
   logs: CloudWatchLogsClient;

@@ -692,6 +692,11 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     call('lambda:GetFunctionConfiguration', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's memory and timeout"),
     call('lambda:GetFunctionConcurrency', w('lambda', region, 'function:notification-service-consumer'), "reads the consumer's reserved concurrency"),
     call('lambda:ListEventSourceMappings', '*', "finds the consumer's SQS mapping"),
+    // The NAT zone check (review 23b R23b-3): the consumer's VPC, no resource type for any of the four.
+    call('ec2:DescribeSubnets', '*', "reads the consumer's subnets and their zones"),
+    call('ec2:DescribeRouteTables', '*', "reads the consumer's subnets' route tables"),
+    call('ec2:DescribeNatGateways', '*', 'reads the NAT gateways they route through, and their zones'),
+    call('ec2:DescribeInternetGateways', '*', 'reads the internet gateway the NAT gateways leave through'),
     // The region's database: the primary's against the matrix in us-east-1, the standby (the replica) in the DR region.
     ...(region === 'us-east-1'
       ? [call('rds:DescribeDBInstances', w('rds', region, 'db:notification-service-db'), 'reads the database against the matrix')]
@@ -808,6 +813,10 @@ describe('cross-account mode: the read-only preflight role in the workload accou
       'apigateway:GET',
       'cloudwatch:DescribeAlarms',
       'cloudwatch:GetMetricData',
+      'ec2:DescribeInternetGateways',
+      'ec2:DescribeNatGateways',
+      'ec2:DescribeRouteTables',
+      'ec2:DescribeSubnets',
       'elasticache:DescribeReplicationGroups',
       'events:DescribeRule',
       'events:ListTargetsByRule',
@@ -828,11 +837,15 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     expect(statements.every((st) => st.Effect === 'Allow' && st.NotAction === undefined && st.NotResource === undefined)).toBe(true);
     const resources = statements.flatMap((st) => [st.Resource ?? []].flat());
     expect(resources.filter((r) => r.includes(OPERATIONS))).toEqual([]);
-    // The only "*": ListEventSourceMappings and GetMetricData (no resource type; decision 277); the only account-wide
+    // The only "*": ListEventSourceMappings, GetMetricData (no resource type; decision 277) and the NAT zone check's four
+    // EC2 Describe* (no resource type; review 23b R23b-3); the only account-wide
     // pattern: GetQueueUrl, for the DLQ's name.
     // A named log group's own ":*" form (the ARN CloudWatch Logs gives a log group) is not a pattern over resources.
     const namedLogGroup = (r: unknown): boolean => /:log-group:\/aws\/(lambda\/notification-service-consumer|apigateway\/notification-service-api\/access):\*$/.test(String(r));
-    expect(statements.filter((st) => [st.Resource].flat().some((r) => r === '*' || (String(r).endsWith(':*') && !namedLogGroup(r)))).map((st) => [st.Action].flat().join(','))).toEqual(['sqs:GetQueueUrl', 'lambda:ListEventSourceMappings,cloudwatch:GetMetricData']);
+    expect(statements.filter((st) => [st.Resource].flat().some((r) => r === '*' || (String(r).endsWith(':*') && !namedLogGroup(r)))).map((st) => [st.Action].flat().join(','))).toEqual([
+      'sqs:GetQueueUrl',
+      'lambda:ListEventSourceMappings,cloudwatch:GetMetricData,ec2:DescribeSubnets,ec2:DescribeRouteTables,ec2:DescribeNatGateways,ec2:DescribeInternetGateways',
+    ]);
     expect(await policyFindings(role.policies.map((p) => ({ where: `${role.name} ${p.name}`, kind: 'identity' as const, document: p.document })))).toEqual([]);
     // Decision 291: sqs:ListDeadLetterSourceQueues in one statement only, on exactly the workload stack's dead-letter
     // queue in each region (the ARN preflight's call names), beside that queue's depth read.
@@ -858,8 +871,8 @@ describe('cross-account mode: the read-only preflight role in the workload accou
     // DR region (decision 131); since decision 177 two remediation roles' ListRoleTags.
     // Since review 11a finding 3 the two metric filters' DescribeMetricFilters (2); since decision 233 a document's versions (1);
     // since decision 265 the workload's undelivered-alarm-events queue (2); since decision 277 its oldest message's age (1);
-    // since decision 291 the queues that redrive into it (1).
-    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + 2 + 1 + 1 + alarmSpecs(app().built.config, 'production', region).length);
+    // since decision 291 the queues that redrive into it (1); since review 23b R23b-3 the NAT zone check's EC2 reads (4).
+    expect(need.length).toBe((region === 'us-east-1' ? 19 : 18) + 2 + 1 + 2 + 1 + 1 + 4 + alarmSpecs(app().built.config, 'production', region).length);
     // dangerousCalls' list and the calls named here: 74 per region (README, decision 94: 70; decision 114 added 4 on the
     // forwarding role: rewriting its trust, widening its policy, passing it, and simulating a role named like it but not
     // it), and since decision 131 what the other region holds named here: in us-east-1 the replica (7 database calls) and

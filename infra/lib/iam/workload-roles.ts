@@ -253,8 +253,15 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     { Sid: 'UndeliveredAlarmEvents', Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:ListDeadLetterSourceQueues'], Resource: per((r) => [`arn:${p}:sqs:${r}:${a}:${DEAD_LETTER_QUEUES.undeliveredAlarmEvents.queueName}`]) },
     // GetFunctionConfiguration, never GetFunction: that one also hands out a pre-signed URL to the code package.
     { Sid: 'WatchedFunctions', Effect: 'Allow', Action: ['lambda:GetFunctionConcurrency', 'lambda:GetFunctionConfiguration'], Resource: per((r) => at(r).watched.functions.map((f) => `arn:${p}:lambda:${r}:${a}:function:${f}`)) },
-    // cloudwatch:GetMetricData: the age of the oldest message in the undelivered-alarm-events queue (decision 277).
-    { Sid: 'NoResourceLevelPermissions', Effect: 'Allow', Action: ['lambda:ListEventSourceMappings', 'cloudwatch:GetMetricData'], Resource: ['*'] },
+    // cloudwatch:GetMetricData: the age of the oldest message in the undelivered-alarm-events queue (decision 277). The
+    // EC2 Describe* reads: the consumers' subnets, route tables, NAT and internet gateways, for the NAT zone check
+    // (cli/preflight/network-checks.ts, review 23b R23b-3).
+    {
+      Sid: 'NoResourceLevelPermissions',
+      Effect: 'Allow',
+      Action: ['lambda:ListEventSourceMappings', 'cloudwatch:GetMetricData', 'ec2:DescribeSubnets', 'ec2:DescribeRouteTables', 'ec2:DescribeNatGateways', 'ec2:DescribeInternetGateways'],
+      Resource: ['*'],
+    },
     { Sid: 'WatchedDatabases', Effect: 'Allow', Action: ['rds:DescribeDBInstances'], Resource: per((r) => at(r).watched.databases.map((d) => `arn:${p}:rds:${r}:${a}:db:${d}`)) },
     // GetRestApis is GET /restapis: the list only, never an API's stages or integrations.
     { Sid: 'RestApiList', Effect: 'Allow', Action: ['apigateway:GET'], Resource: per((r) => [`arn:${p}:apigateway:${r}::/restapis`]) },
@@ -287,7 +294,7 @@ export function preflightReads(t: PreflightReadTargets): PreflightReads {
     {
       resource: '*',
       reason:
-        'lambda:ListEventSourceMappings and cloudwatch:GetMetricData: the Service Authorization Reference lists no resource type for either, so "*" is the only valid Resource (read-only; GetMetricData reads metric values, for the dead-letter queue\'s ApproximateAgeOfOldestMessage)',
+        'lambda:ListEventSourceMappings, cloudwatch:GetMetricData and the EC2 Describe* reads (subnets, route tables, NAT and internet gateways): the Service Authorization Reference lists no resource type for any of them, so "*" is the only valid Resource (read-only; GetMetricData reads metric values, for the dead-letter queue\'s ApproximateAgeOfOldestMessage; the Describe* reads the consumers\' routes for the NAT zone check)',
     },
     ...per((r) =>
       at(r).metricFilterLogGroups.map((g) => ({

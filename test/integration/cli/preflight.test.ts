@@ -13,6 +13,7 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient, UpdateSc
 import { ListSubscriptionsByTopicCommand, SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ListDeadLetterSourceQueuesCommand, PurgeQueueCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteDocumentCommand, GetDocumentCommand, ListDocumentVersionsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
+import { EC2Client, ReplaceRouteCommand } from '@aws-sdk/client-ec2';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -482,6 +483,35 @@ describe('runbook preflight -e production on the sandbox', () => {
       await stack.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, MemorySize: 512 }));
     }
   });
+  it("names a private subnet routed to the other zone's NAT gateway as a WARN naming both zones and the fix (review 23b R23b-3)", async () => {
+    const vpc = account.topology.vpc;
+    const [, privateB] = vpc.privateSubnetIds;
+    const [natA, natB] = vpc.natGatewayIds;
+    const [, tableB] = vpc.privateRouteTableIds;
+    const zoneOf = (id: string | undefined): string => vpc.subnets.find((s) => s.id === id)?.availabilityZone ?? '?';
+    const ec2 = new EC2Client(account.clientConfig);
+    await ec2.send(new ReplaceRouteCommand({ RouteTableId: tableB, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: natA }));
+    try {
+      const { status, report } = await preflight();
+      // A WARN, not a FAIL: the way out works today.
+      expect(status).toBe(0);
+      const name = account.topology.consumer.functionName;
+      expect(failures(report)).toEqual([`WARN nat-zone ${name}`]);
+      const [warning] = report.checks.filter((c) => c.status === 'WARN');
+      expect(warning?.message).toBe(
+        `${name}: ${privateB} (${zoneOf(privateB)}) leaves through NAT gateway ${natA} in ${zoneOf(vpc.publicSubnetIds[0])}: a ${zoneOf(vpc.publicSubnetIds[0])} outage cuts its internet access too ` +
+          `(AWS, "NAT gateway basics": one NAT gateway per Availability Zone, each zone's subnets routed to their own)`,
+      );
+      expect(warning?.fix).toBe(`${natB} is available in ${zoneOf(privateB)}: route ${tableB} through ${natB} (EC2: ReplaceRoute {"RouteTableId":"${tableB}","DestinationCidrBlock":"0.0.0.0/0","NatGatewayId":"${natB}"})`);
+    } finally {
+      await ec2.send(new ReplaceRouteCommand({ RouteTableId: tableB, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: natB }));
+      ec2.destroy();
+    }
+    // Back to one NAT per zone: the check passes again.
+    const { report } = await preflight();
+    expect(report.checks.filter((c) => c.check === 'nat-zone').map((c) => c.status)).toEqual(['PASS']);
+  });
+
   it("names an alarm whose OK would not reach escalate (the recoveries rule no longer lists it)", async () => {
     const events = new EventBridgeClient(account.clientConfig);
     const rule = 'notification-runbooks-escalate-recoveries';

@@ -4,6 +4,7 @@ import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient, SimulateCustomPolicyCommand, type ServiceInputTypes as IamInput, type ServiceOutputTypes as IamOutput, type IAMClientResolvedConfig } from '@aws-sdk/client-iam';
@@ -73,6 +74,7 @@ export function clients(settings: typeof config & { credentials: AwsCredentialId
     apiGateway: new APIGatewayClient(settings),
     apiGatewayV2: new ApiGatewayV2Client(settings),
     elastiCache: new ElastiCacheClient(settings),
+    ec2: new EC2Client(settings),
     cloudWatch: new CloudWatchClient(settings),
     logs: new CloudWatchLogsClient(settings),
     events: new EventBridgeClient(settings),
