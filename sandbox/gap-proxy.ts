@@ -1185,7 +1185,16 @@ export async function startGapProxy(opts: { upstream: string; port?: number }): 
   };
   const lambdaRevision = async (req: IncomingMessage, body: Buffer, described: RequestDescription): Promise<CannedResponse | undefined> => {
     const fn = revisionOfRequest(req, described);
-    if (!fn) return undefined;
+    if (!fn) {
+      // A session moto issued (AssumeRole: the workload's preflight or remediation role) names no account the proxy
+      // knows; moto does. Its revision is not kept, but a read's VpcConfig.VpcId is filled all the same (the preflight
+      // NAT zone check reads the consumer's VPC through the workload's preflight role: review 23b R23b-3).
+      if (described.accountId === undefined && (described.operation === 'GetFunctionConfiguration' || described.operation === 'GetFunction')) {
+        const answer = await forwardBuffered(req, body, undefined);
+        return answer.status >= 200 && answer.status < 300 ? realVpcId(described, answer) : answer;
+      }
+      return undefined;
+    }
     if (fn.kind === 'update') {
       let sent: { RevisionId?: unknown } = {};
       try {
