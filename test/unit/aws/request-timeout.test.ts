@@ -147,8 +147,8 @@ describe('every SDK client the automation builds has the request timeout (a type
     const byDir: Record<string, number> = {};
     for (const c of automation) byDir[c.file.split('/')[0] ?? ''] = (byDir[c.file.split('/')[0] ?? ''] ?? 0) + 1;
     // handlers/ builds none (a playbook builds its own clients: the house rule).
-    expect(byDir).toEqual({ shared: 36, cli: 26, 'custom-resources': 2 });
-    expect(automation.length).toBe(64);
+    expect(byDir).toEqual({ shared: 36, cli: 27, 'custom-resources': 2 });
+    expect(automation.length).toBe(65);
   });
 
   it('in shared/, handlers/, cli/ and custom-resources/: each is given a configuration typed with throwOnRequestTimeout: true', () => {
