@@ -231,7 +231,7 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
         trust: [2041, ['notification-runbooks-remediate-scale-consumers']],
         managedCount: [3, ['notification-runbooks-preflight']],
       },
-      { 'notification-runbooks-preflight': [3960, 5924, 2170], 'notification-runbooks-remediate-verify-change': [5769, 3792] },
+      { 'notification-runbooks-preflight': [4065, 5924, 2170], 'notification-runbooks-remediate-verify-change': [5769, 3792] },
     ],
     [
       'four regions, cross-account, with the preflight role (R22a-8)',
@@ -243,7 +243,7 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
         trust: [2041, ['notification-runbooks-remediate-watch-standby']],
         managedCount: [3, ['notification-runbooks-preflight', 'notification-runbooks-remediate-verify-change']],
       },
-      { 'notification-runbooks-preflight': [4370, 5508, 5392], 'notification-runbooks-remediate-verify-change': [6112, 6116, 550] },
+      { 'notification-runbooks-preflight': [4475, 5508, 5392], 'notification-runbooks-remediate-verify-change': [6112, 6116, 550] },
     ],
     [
       // Decision 372: verify-change's execution role was 11,138 (us-east-1) / 11,162 (us-west-2) inline, refused.
@@ -275,7 +275,7 @@ describe('every IAM role of the app fits IAM\'s size quotas, measured with its t
       {
         'notification-runbooks-automation-us-east-1': [6135, 3772, 3430],
         'notification-runbooks-automation-us-west-2': [6078, 6120],
-        'notification-runbooks-preflight': [4216, 6133, 6029, 6055, 3947, 5925, 1497],
+        'notification-runbooks-preflight': [4216, 6092, 6047, 6048, 4082, 5925, 1497],
         'notification-runbooks-remediate-alert-error-rate': [5292, 5304],
         'notification-runbooks-remediate-raise-lambda-memory': [5478, 5878],
         'notification-runbooks-remediate-scale-consumers': [6108, 5042, 2766],
