@@ -9,6 +9,7 @@ import { DEFAULT_FLAPPING, resolveEscalationPolicy } from '../shared/escalation/
 import { effectiveMutationMode } from '../shared/guard/evaluate-guardrails';
 import { CHANGING_PLAYBOOKS } from '../shared/playbooks/changing-rows';
 import { playbooks } from '../shared/playbooks/registry';
+import { ConfigurationError } from '../shared/errors';
 import { EXIT } from './exit-codes';
 import { renderTable } from './render';
 
@@ -144,10 +145,29 @@ function describeEnvironments(config: AutomationConfig) {
   );
 }
 
-export function listCommand(options: { json?: boolean }): number {
+/** The configuration `list` describes; a malformed RUNBOOK_CONFIG_JSON is usage (64), named as every other verb names it (review 23a R23a-14). */
+function listedConfig(): AutomationConfig | undefined {
   let overrides: unknown = {};
-  if (process.env.RUNBOOK_CONFIG_JSON) overrides = JSON.parse(process.env.RUNBOOK_CONFIG_JSON) as unknown;
-  const config = parseAutomationConfig(mergeConfig(defaultConfig, overrides));
+  if (process.env.RUNBOOK_CONFIG_JSON) {
+    try {
+      overrides = JSON.parse(process.env.RUNBOOK_CONFIG_JSON) as unknown;
+    } catch (error) {
+      console.error(`runbook list: RUNBOOK_CONFIG_JSON is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+      return undefined;
+    }
+  }
+  try {
+    return parseAutomationConfig(mergeConfig(defaultConfig, overrides));
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    console.error(`runbook list: ${error.message} (RUNBOOK_CONFIG_JSON)`);
+    return undefined;
+  }
+}
+
+export function listCommand(options: { json?: boolean }): number {
+  const config = listedConfig();
+  if (config === undefined) return EXIT.usage;
   const implemented = new Set(Object.keys(playbooks));
   const changing = new Set<string>(CHANGING_PLAYBOOKS.map((p) => p.row));
   const environments = describeEnvironments(config);

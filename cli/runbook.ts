@@ -126,7 +126,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("render a game-day timeline (the JSON that runbook demo writes beside its report) as a self-contained HTML page")
     .argument('<timeline>', 'the timeline JSON, e.g. .sandbox/game-day-2026-12-05T04-31-07Z.json')
     .option('-o, --output <file>', 'where the page goes (default: beside the timeline, .html)')
-    .addHelpText('after', '\nExample: runbook report .sandbox/game-day-2026-12-05T04-31-07Z.json -o review.html\nExit codes: 0 written, 2 the timeline is empty, truncated or not a game-day timeline, 64 usage or an unreadable file.')
+    .addHelpText('after', '\nExample: runbook report .sandbox/game-day-2026-12-05T04-31-07Z.json -o review.html\nExit codes: 0 written, 2 the timeline is empty, truncated or not a game-day timeline, 64 usage, an unreadable timeline or an output file that cannot be written.')
     .action(async (timeline: string, opts: { output?: string }) => {
       setExit(await reportCommand(timeline, opts));
     });
@@ -135,6 +135,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('list')
     .description('the troubleshooting table as configured: issue, symptom, alarm, automatic response per environment, SSM document, escalation tier')
     .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExit codes: 0 listed, 64 a RUNBOOK_CONFIG_JSON that is not valid JSON or not a valid configuration.')
     .action((opts: { json?: boolean }) => {
       setExit(listCommand(opts));
     });

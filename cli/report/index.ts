@@ -50,8 +50,15 @@ export async function reportCommand(file: string, options: { output?: string }):
     return EXIT.rejected;
   }
   const output = resolve(options.output ?? join(dirname(file), `${basename(file).replace(/\.json$/i, '')}.html`));
-  mkdirSync(dirname(output), { recursive: true });
-  writeFileSync(output, renderReport(timeline, loadReportAssets()));
+  const page = renderReport(timeline, loadReportAssets());
+  try {
+    mkdirSync(dirname(output), { recursive: true });
+    writeFileSync(output, page);
+  } catch (error) {
+    // Review 23a R23a-14: an unwritable -o is the person's to fix (another path), so usage, with the file named.
+    console.error(`runbook report: cannot write ${output}: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.usage;
+  }
   console.log(`Game-day report: ${output}`);
   return EXIT.ok;
 }
