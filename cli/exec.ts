@@ -17,6 +17,7 @@ import { errorName, isAccessDenied, isTransientAwsError } from '../shared/aws/cl
 import { systemClock, type Clock } from '../shared/clock';
 import { RehearsalInputError, parseParameterArguments } from '../sandbox/rehearsal/parameters';
 import { EXIT } from './exit-codes';
+import { awsEndpointName, neverConnectedCode, unreachableText } from './unreachable';
 import { escalationWarningLines, outcomeLines, rehearseCommand, runExitCode, stepFinishedLines, stepStartedLine } from './rehearse';
 
 export interface ExecOptions {
@@ -323,6 +324,9 @@ function startErrorAdvice(error: unknown, document: string, region: string): { c
     };
   }
   if (/region is missing/i.test(message)) return { code: EXIT.usage, text: 'no AWS region: set AWS_REGION (or a region in your AWS profile)' };
+  const neverConnected = neverConnectedCode(error);
+  // The start never reached SSM: no execution exists (review 23a R23a-14).
+  if (neverConnected !== undefined) return { code: EXIT.failure, text: unreachableText(awsEndpointName(region), neverConnected) };
   return { code: EXIT.failure, text: `could not start ${document} (${name}: ${message})` };
 }
 

@@ -27,6 +27,7 @@ import { createSdkCaller } from '../sandbox/rehearsal/sdk-caller';
 import type { DatetimeForm } from '../sandbox/rehearsal/values';
 import { RehearsalStepError, asText } from '../sandbox/rehearsal/values';
 import { EXIT } from './exit-codes';
+import { neverConnectedCode, unreachableText } from './unreachable';
 import { checkTargetAccount, statedTargetAccount, UNVERIFIED_FLAG, type TargetAccountCheck } from './target-account';
 
 export interface RehearseOptions {
@@ -290,7 +291,16 @@ async function rehearseTo(document: string, options: RehearseOptions, out: Rehea
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const aws = createSdkCaller({ region });
   try {
-    const identity = (await aws.call('sts', 'GetCallerIdentity', {})) as { Account?: string; Arn?: string };
+    let identity: { Account?: string; Arn?: string };
+    try {
+      identity = (await aws.call('sts', 'GetCallerIdentity', {})) as { Account?: string; Arn?: string };
+    } catch (error) {
+      // The first call: one that never connected leaves nothing run (review 23a R23a-14).
+      const code = neverConnectedCode(error);
+      if (code === undefined) throw error;
+      out.error(`${me}: ${unreachableText(endpoint, code)}`);
+      return EXIT.failure;
+    }
     const accountId = identity.Account ?? '000000000000';
     // The document's Lambdas and its approvers, ladders and caps act under the environment's policy: only in its account.
     if (environment.success && (needsEnvironment ?? runsLambdas)) {

@@ -295,7 +295,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         'after',
         "\nWithout --approve/--reject an approval is asked at the prompt. The document is rehearsed as deployed to the environment: its approvers, ladders and caps come from the configuration, never from parameters.\n" +
           "A document that runs automation Lambdas or takes the environment's values runs only in the environment's account: environments.<env>.accountId, else the shell's RUNBOOK_ENVIRONMENT with RUNBOOK_ACCOUNT_ID (runbook sandbox prints them); none stated is refused unless --unverified-account.\n" +
-          "Exit codes: 0 success, 1 a step failed (the project's documents fail themselves when the automation they invoke changed nothing, its answer in the message), 2 the document fails the linter, or the account is not verified as the environment's (nothing run), 3 it ran to the end but the automation it invoked answered escalate, rejected, or duplicate delivery of a state change it had escalated (a document without that check; it changed nothing: a warning says why), 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).",
+          "Exit codes: 0 success, 1 a step failed (the project's documents fail themselves when the automation they invoke changed nothing, its answer in the message), or AWS_ENDPOINT_URL could not be reached (nothing run), 2 the document fails the linter, or the account is not verified as the environment's (nothing run), 3 it ran to the end but the automation it invoked answered escalate, rejected, or duplicate delivery of a state change it had escalated (a document without that check; it changed nothing: a warning says why), 64 usage or parameters, 69 an action or Lambda the rehearsal cannot run (e.g. a bundle not built).",
       ),
     'runbook rehearse NotificationService-ScaleConsumers -p QueueName=notification-service-queue -e production',
     'writes',
@@ -335,7 +335,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
           "there. On the sandbox the rehearsal checks the account as rehearse does (see runbook rehearse --help).",
           '',
           'Exit codes: 0 success, 1 the execution failed (the project\'s documents fail themselves when the automation they',
-          'invoke changed nothing, its answer in the message), timed out or was cancelled, or AWS failed, 2 unknown document or',
+          'invoke changed nothing, its answer in the message), timed out or was cancelled, or AWS failed or could not be reached',
+          '("cannot reach AWS at ...: nothing run"), 2 unknown document or',
           "bad --param (sandbox: or the account not verified as the environment's), 3 success but the automation it invoked",
           'answered escalate, rejected, or duplicate delivery of a state change it had escalated (a document without that check;',
           'it changed nothing: a warning says why), 64 usage, 69 sandbox only: an action or Lambda the',

@@ -1,10 +1,14 @@
 // Review 23a R23a-14: error paths an on-call person meets say which verb, what is wrong and what to fix, with the exit
 // code the verb's --help documents; none is a bare errno or JSON parser message.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { execCommand } from '../../../cli/exec';
 import { createTimelineRecorder } from '../../../cli/demo/timeline-recorder';
 import { main } from '../../../cli/runbook';
+import { neverConnectedCode } from '../../../cli/unreachable';
 
 function said(spy: jest.SpyInstance): string {
   return spy.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
@@ -65,5 +69,59 @@ describe('runbook CLI error paths', () => {
     } finally {
       out.mockRestore();
     }
+  });
+});
+
+describe('rehearse / exec with the endpoint down (review 23a R23a-14)', () => {
+  let errors: jest.SpyInstance;
+  let logs: jest.SpyInstance;
+  const saved = { ...process.env };
+  let closedPort: number;
+  beforeAll(async () => {
+    // A loopback port that was just listening and is closed again: connecting to it is refused.
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    closedPort = (server.address() as AddressInfo).port;
+    await new Promise<void>((done) => server.close(() => done()));
+  });
+  beforeEach(() => {
+    errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    process.env = { ...saved, AWS_ACCESS_KEY_ID: 'AKIA000000000000MOTO', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
+    delete process.env.AWS_PROFILE;
+  });
+  afterEach(() => {
+    errors.mockRestore();
+    logs.mockRestore();
+    process.env = { ...saved };
+  });
+
+  it.each([
+    ['rehearse', ['rehearse', 'runbooks/NotificationService-CheckDbConnections.yaml', '-e', 'production']],
+    ['exec', ['exec', 'NotificationService-CheckDbConnections', '-e', 'production']],
+  ])('%s: the verb, the endpoint, the code and "nothing run", exit 1', async (verb, args) => {
+    const endpoint = `http://127.0.0.1:${closedPort}`;
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    await expect(main(['node', 'runbook', ...args])).resolves.toBe(1);
+    expect(said(errors)).toBe(`runbook ${verb}: cannot reach AWS at ${endpoint} (ECONNREFUSED): nothing run`);
+    expect(logs).not.toHaveBeenCalled();
+  });
+
+  it('exec against AWS (no sandbox endpoint): a start that never connected names the region, exit 1', async () => {
+    delete process.env.AWS_ENDPOINT_URL;
+    const ssm = new SSMClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${closedPort}`, maxAttempts: 1 });
+    await expect(execCommand('NotificationService-CheckDbConnections', {}, { ssm })).resolves.toBe(1);
+    expect(said(errors)).toBe("runbook exec: cannot reach AWS at AWS's endpoints in us-east-1 (ECONNREFUSED): nothing run");
+  });
+
+  it('neverConnectedCode: only a connection never made (a reset may have arrived), own code or cause', () => {
+    expect(neverConnectedCode(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED');
+    expect(neverConnectedCode(new Error('wrapped', { cause: Object.assign(new Error('y'), { code: 'ENOTFOUND' }) }))).toBe('ENOTFOUND');
+    expect(neverConnectedCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBeUndefined();
+    expect(neverConnectedCode(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toBeUndefined();
+    expect(neverConnectedCode(new Error('AWS SDK error wrapper for Error: getaddrinfo EAI_AGAIN ssm.us-east-1.amazonaws.com'))).toBe('EAI_AGAIN');
+    expect(neverConnectedCode(new Error('read ECONNRESET'))).toBeUndefined();
+    expect(neverConnectedCode(new Error('the parameter ECONNREFUSED is not valid'))).toBeUndefined();
+    expect(neverConnectedCode('ECONNREFUSED')).toBeUndefined();
   });
 });
