@@ -56,12 +56,37 @@ async function targeted(flags: AwsTargetFlags, run: () => Promise<number>): Prom
   return run();
 }
 
+/**
+ * The verbs that cannot run without an environment (review 23a R23a-18). `ack`, `incidents` and `prepare-rollback` read
+ * the state table without one; `rehearse` and `exec` need one only for a document that takes the environment's values or
+ * runs its Lambdas, and say so with the same words.
+ */
+export const NEEDS_ENVIRONMENT = new Set(['invoke', 'plan', 'history', 'kill-switch', 'preflight']);
+export const NO_ENVIRONMENT = `set --environment (${ENVIRONMENTS.slice(0, -1).join(', ')} or ${ENVIRONMENTS[ENVIRONMENTS.length - 1]}) or RUNBOOK_ENVIRONMENT`;
+
+/** Before such a verb runs: neither -e nor RUNBOOK_ENVIRONMENT is usage (64), in one message for every verb. */
+function requireEnvironment(command: Command): void {
+  if (!NEEDS_ENVIRONMENT.has(command.name())) return;
+  const given = (command.opts() as { environment?: string }).environment;
+  if (given) return;
+  const shell = process.env.RUNBOOK_ENVIRONMENT;
+  if (!shell) command.error(`runbook ${command.name()}: ${NO_ENVIRONMENT}`, { exitCode: EXIT.usage, code: 'commander.noEnvironment' });
+  // preflight takes its environment as an option only; the shell's, as the other verbs take it, when it names one.
+  if (command.name() === 'preflight') {
+    if (!(ENVIRONMENTS as readonly string[]).includes(shell)) {
+      command.error(`runbook preflight: RUNBOOK_ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}, got "${shell}"`, { exitCode: EXIT.usage, code: 'commander.noEnvironment' });
+    }
+    command.setOptionValue('environment', shell);
+  }
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('runbook')
     .description('Runbook automation for the Notification Service: remediations, runbooks and the local AWS sandbox.')
     .version(version, '-V, --version', 'the version of this runbook tool')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => requireEnvironment(command));
 
   program
     .command('sandbox')
@@ -354,7 +379,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     program
       .command('preflight')
       .description('before the first real alarm: is a deployed environment wired correctly? Read-only checks of the watched resources and the environment matrix, alarms and their routing, handlers and their roles (IAM policy simulation), kill switch, tier subscriptions, the Support API, SSM documents and Scheduler; one PASS / WARN / FAIL line each, with what to do')
-      .addOption(environmentOption().makeOptionMandatory())
+      .addOption(environmentOption())
       .option('--json', 'machine-readable report')
       .option('--strict', 'a gate that stops on warnings too: exit 4 when a check warned and none failed (e.g. a grant admitting callers by address range only)')
       .addHelpText(

@@ -10,7 +10,7 @@ describe('runCliInProcess', () => {
     const usage = await runCliInProcess(['preflight'], {});
     expect(usage.status).toBe(64);
     expect(usage.stdout).toBe('');
-    expect(usage.stderr).toContain("required option '-e, --environment <name>' not specified");
+    expect(usage.stderr).toContain('runbook preflight: set --environment (production, staging or development) or RUNBOOK_ENVIRONMENT');
   });
 
   it("runs with the given environment over the test's, and puts the test's back (the command's own writes included)", async () => {
