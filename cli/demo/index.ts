@@ -8,12 +8,24 @@ import { sandboxTopology } from '../../sandbox/topology';
 import { projectConfig } from '../../shared/runbooks/rendered-runbook';
 import { EXIT } from '../exit-codes';
 import { rowDefinitionLine } from '../list';
+import { sandboxExportLines } from '../sandbox-exports';
 import { writeGameDayReport } from '../report/index';
 import { createDemoContext, type DemoContext, type DemoOptions } from './context';
 import { createTimelineRecorder } from './timeline-recorder';
 import { scenarios } from './scenarios';
 
 export type { DemoOptions } from './context';
+
+/**
+ * What reaches the account an attached demo played in (review 23a R23a-15): its random account is reached only with
+ * moto's key for it (AKIA<account>MOTO), so the same `export` block `runbook sandbox` prints, for that account.
+ */
+export function readBackLines(env: Readonly<Record<string, string | undefined>>): string[] {
+  return [
+    `To read what the demo did there (runbook history, runbook incidents, the aws CLI), in a shell:`,
+    ...sandboxExportLines(env).map((line) => `  ${line}`),
+  ];
+}
 
 export async function demoCommand(options: DemoOptions): Promise<number> {
   const named = options.only.length ? scenarios.filter((s) => options.only.includes(s.name)) : scenarios;
@@ -110,6 +122,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     for (const s of r.summary) ctx.line(`        ${s}`);
   }
   ctx.line(session.attached ? `Done; the emulator at ${session.endpoint} keeps running (account ${session.accountId}).` : 'Sandbox stopped; no emulator left running.');
+  if (session.attached) for (const line of readBackLines(session.env)) ctx.line(line);
   const report = writeGameDayReport(timeline.timeline(), options.logDir);
   ctx.line(`Game-day report: ${report.htmlPath}`);
   ctx.line(`  (timeline: ${report.timelinePath}; render it again with: runbook report ${report.timelinePath})`);

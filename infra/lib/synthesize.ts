@@ -20,7 +20,7 @@ export function synthesizeRunbookApp(rootDir: string): void {
 export function synthesizeOrExplain(
   rootDir: string,
   synthesize: (rootDir: string) => void = synthesizeRunbookApp,
-  report: (line: string) => void = (line) => console.error(line),
+  report: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
 ): number {
   try {
     synthesize(rootDir);

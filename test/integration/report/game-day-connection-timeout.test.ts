@@ -47,6 +47,13 @@ describe('runbook demo --only connection-timeout, on the emulator', () => {
     expect(demo.stdout).toMatch(/^ {8}rule added by the runbook {5}sgr-[0-9a-f]+ \(authorizeIngress, then verifyIngress: verified\); the rule is back$/m);
   });
 
+  it('prints the exports that reach the account it played in, the emulator left running (review 23a R23a-15)', () => {
+    expect(demo.stdout).toContain(`Done; the emulator at ${endpoint} keeps running (account ${accountId}).\n`);
+    expect(demo.stdout).toContain(`  export AWS_ENDPOINT_URL='${endpoint}'\n`);
+    expect(demo.stdout).toContain(`  export AWS_ACCESS_KEY_ID='${accessKeyIdForAccount(accountId)}'\n`);
+    expect(demo.stdout).toContain(`  export RUNBOOK_ENVIRONMENT='production'\n  export RUNBOOK_ACCOUNT_ID='${accountId}'\n`);
+  });
+
   it("narrates the rehearsal's own steps: the approval is answered before authorizeIngress runs, and the run succeeds", () => {
     const steps = [...demo.stdout.matchAll(/^ {4}\| \[\d+\] (\w+) \(aws:\w+\)/gm)].map((m) => m[1]);
     expect(steps.indexOf('inspectSecurityGroups')).toBeGreaterThan(-1);

@@ -1,5 +1,6 @@
 // Review 10a finding 11, the CLI's first hour: an unreadable event file is usage (64) for `plan` as for `invoke`, an
 // unknown alarm lists the environment's alarms, no region says --region, and `runbook --version` answers.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { planCommand } from '../../../cli/plan';
 import { buildProgram, main } from '../../../cli/runbook';
 import { scenarios } from '../../../cli/demo/scenarios';
+import { readBackLines } from '../../../cli/demo/index';
+import { sandboxEnv } from '../../../sandbox/credentials';
 import { version } from '../../../package.json';
 
 describe('runbook CLI rough edges', () => {
@@ -104,5 +107,26 @@ describe('runbook CLI rough edges', () => {
     expect(help).toContain('--alarm <name>');
     expect(help).toContain('runbook invoke scale-consumers --alarm "NotificationService Queue Depth > 1000 (notification-service-queue)" -e production');
     expect(help).not.toContain('--event alarm.json');
+  });
+
+  it('demo --endpoint prints the exports that reach the account it played in (review 23a R23a-15)', () => {
+    // The environment attachSandbox gives the session (sandbox/session.ts): the sandbox's variables for the account, with
+    // RUNBOOK_ENVIRONMENT and RUNBOOK_ACCOUNT_ID.
+    const env: Record<string, string> = { ...sandboxEnv({ endpoint: 'http://127.0.0.1:44251', accountId: '868565066488', region: 'us-east-1', inherited: {} }), RUNBOOK_ENVIRONMENT: 'production', RUNBOOK_ACCOUNT_ID: '868565066488' };
+    const lines = readBackLines(env);
+    expect(lines).toEqual([
+      'To read what the demo did there (runbook history, runbook incidents, the aws CLI), in a shell:',
+      "  export AWS_ENDPOINT_URL='http://127.0.0.1:44251'",
+      "  export AWS_REGION='us-east-1'",
+      "  export AWS_DEFAULT_REGION='us-east-1'",
+      "  export AWS_ACCESS_KEY_ID='AKIA868565066488MOTO'",
+      `  export AWS_SECRET_ACCESS_KEY='${env.AWS_SECRET_ACCESS_KEY ?? ''}'`,
+      "  export RUNBOOK_ENVIRONMENT='production'",
+      "  export RUNBOOK_ACCOUNT_ID='868565066488'",
+    ]);
+    // Pasted into a shell, they reach a child process (the CLI): moto's key for that account, not the default account's.
+    const printed = execFileSync('/bin/sh', ['-c', `${lines.slice(1).join('\n')}\nexec env`], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+    expect(printed).toContain('AWS_ACCESS_KEY_ID=AKIA868565066488MOTO\n');
+    expect(printed).toContain('RUNBOOK_ACCOUNT_ID=868565066488\n');
   });
 });
