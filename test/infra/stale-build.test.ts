@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBuildReason, handlerBundlesOutOfDate, refuseStaleHandlerBundles, staleBuilds } from '../../infra/lib/stale-build';
-import { synthesizeRunbookApp } from '../../infra/lib/synthesize';
+import { synthesizeOrExplain, synthesizeRunbookApp } from '../../infra/lib/synthesize';
 import { integrationGlobalSetup, takeIntegrationSandbox } from '../integration/global-setup';
 
 let root: string;
@@ -78,11 +78,15 @@ describe('refuseStaleHandlerBundles (what `cdk synth` runs first, infra/bin/app.
     expect(existsSync(join(root, 'cdk.out'))).toBe(false);
   });
 
-  it('infra/bin/app.ts is synthesizeRunbookApp on the repository, nothing else', () => {
+  // synthesizeOrExplain runs synthesizeRunbookApp and prints only a DeploymentContextError (decision 383): the stale-build
+  // refusal is no such error and is thrown as before (test/infra/deployment-context-exit.test.ts: other errors rethrown).
+  it('infra/bin/app.ts is synthesizeOrExplain (synthesizeRunbookApp) on the repository, nothing else', () => {
     const app = readFileSync(join(__dirname, '..', '..', 'infra', 'bin', 'app.ts'), 'utf8');
     expect(app.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('//') && !line.startsWith('#!') && !line.startsWith('import '))).toEqual([
-      "synthesizeRunbookApp(join(__dirname, '..', '..'));",
+      "process.exitCode = synthesizeOrExplain(join(__dirname, '..', '..'));",
     ]);
+    expect(synthesizeOrExplain.length).toBe(1);
+    expect(String(synthesizeOrExplain)).toContain('synthesizeRunbookApp');
   });
 });
 
