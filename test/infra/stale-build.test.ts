@@ -78,7 +78,7 @@ describe('refuseStaleHandlerBundles (what `cdk synth` runs first, infra/bin/app.
     expect(existsSync(join(root, 'cdk.out'))).toBe(false);
   });
 
-  // synthesizeOrExplain runs synthesizeRunbookApp and prints only a DeploymentContextError (decision 383): the stale-build
+  // synthesizeOrExplain runs synthesizeRunbookApp and prints only a DeploymentContextError (decision 386): the stale-build
   // refusal is no such error and is thrown as before (test/infra/deployment-context-exit.test.ts: other errors rethrown).
   it('infra/bin/app.ts is synthesizeOrExplain (synthesizeRunbookApp) on the repository, nothing else', () => {
     const app = readFileSync(join(__dirname, '..', '..', 'infra', 'bin', 'app.ts'), 'utf8');
