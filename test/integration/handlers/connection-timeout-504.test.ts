@@ -432,8 +432,16 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     const opened = await fire();
     const incidentId = opened.incidentId ?? '';
     const decision = (await item(incidentId))?.decision as { key: string };
-    // 80 re-fires stand in as 80 copies of its own decision (the only planted part): ~400 KB, the item cannot grow.
-    await age(incidentId, { updates: Array.from({ length: 80 }, (_, i) => ({ ...decision, key: `${decision.key.slice(0, 20)}${String(i).padStart(4, '0')}` })) });
+    // Re-fires stand in as copies of its own decision (the only planted part), as many as fill the item to within two
+    // decisions of DynamoDB's 400 KB (room for the `lastUpdate` the bounded write keeps): more than any append takes. The
+    // review's 80 (~4.9 KB each) no longer fit once decision 376's route findings made a 504 diagnosis larger (the
+    // planting UpdateItem itself was refused), so the count is computed from the decision's own bytes.
+    const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+    const decisionBytes = bytesOf(decision);
+    const copies = Math.floor((400 * 1024 - 2 * decisionBytes - bytesOf(await item(incidentId))) / decisionBytes);
+    // More than the 50 entries any later append keeps (UPDATES_KEPT): the item is one no current code would write.
+    expect(copies).toBeGreaterThan(50);
+    await age(incidentId, { updates: Array.from({ length: copies }, (_, i) => ({ ...decision, key: `${decision.key.slice(0, 20)}${String(i).padStart(4, '0')}` })) });
     expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
     await inbox.read();
     const refire = await fire();
@@ -446,7 +454,7 @@ describe('Connection Timeout detects 504s, not every 5xx', () => {
     scheduler.destroy();
     const after = await item(incidentId);
     expect(after).toMatchObject({ status: 'OPEN', reopens: 1, updatesOmitted: 1 });
-    expect((after?.updates as unknown[]).length).toBe(80);
+    expect((after?.updates as unknown[]).length).toBe(copies);
     expect((after?.lastUpdate as { key: string }).key).not.toBe(decision.key);
     // The next cycle too: counted, the latest kept.
     expect(await clear()).toMatchObject({ action: 'resolved', incidentIds: [incidentId] });
