@@ -1,8 +1,8 @@
 // `runbook kill-switch status|engage|release`: the switch that stops every automated change, read, set and read back in
 // each region of an environment (review 23a R23a-4: the README gave no command that engages it, and each region keeps its
-// own switch, decision 197). Engaging is never refused (stopping automation is always allowed, whoever's account it is:
-// the account is named); releasing resumes automated changes under the environment's policy, so it is checked as
-// `invoke` is (decision 151).
+// own switch, decision 197). Both writes are checked as `invoke` is (decision 151): another account than the environment's
+// is refused (engaging there would stop the wrong automation, review 23c R23c-1); an account nobody stated is engaged with a
+// warning naming it, released only with --unverified-account.
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../shared/aws/client-config';
 import { errorName } from '../shared/aws/classify-error';
@@ -92,18 +92,28 @@ function line(result: RegionSwitch, cacheSeconds: number): string {
   return `${result.region}: RELEASED${written}: ${result.detail}; automated changes resume within ${cacheSeconds} s, from the next alarm state change`;
 }
 
-function refusal(check: TargetAccountCheck, environment: string, unverifiedAccount: boolean | undefined): number | undefined {
-  if (check.kind === 'verified') return undefined;
-  if (check.kind === 'unanswered') {
-    console.error(`runbook kill-switch: nothing released: ${check.text}`);
-    return EXIT.failure;
-  }
-  if (check.kind === 'unverified' && unverifiedAccount) {
-    console.error(`runbook kill-switch: WARNING: releasing ${environment}'s switch UNVERIFIED (${UNVERIFIED_FLAG}): ${check.text}`);
+/**
+ * Whether the switch may be written in the credentials' account (review 23c R23c-1: engaging with another account's
+ * credentials stopped that account's automation, said ENGAGED and exit 0 while the environment's ran on). Another account
+ * is refused for both actions; an account nobody stated is engaged with a WARNING naming it (stopping must not wait for
+ * configuration) and released only with --unverified-account; STS silent stops both.
+ */
+function refusal(act: 'engage' | 'release', check: TargetAccountCheck, environment: string, unverifiedAccount: boolean | undefined): number | undefined {
+  const done = act === 'engage' ? 'engaged' : 'released';
+  if (check.kind === 'verified') {
+    console.error(`runbook kill-switch: ${act} in ${check.text}`);
     return undefined;
   }
-  console.error(`runbook kill-switch: refused, nothing released: ${check.text}`);
-  if (check.kind === 'unverified') console.error(`  ${UNVERIFIED_FLAG} releases anyway; engaging is never refused.`);
+  if (check.kind === 'unanswered') {
+    console.error(`runbook kill-switch: nothing ${done}: ${check.text}`);
+    return EXIT.failure;
+  }
+  if (check.kind === 'unverified' && (act === 'engage' || unverifiedAccount)) {
+    console.error(`runbook kill-switch: WARNING: ${act === 'engage' ? 'engaging' : 'releasing'} UNVERIFIED as ${environment}'s switch: ${check.text}`);
+    return undefined;
+  }
+  console.error(`runbook kill-switch: refused, nothing ${done}: ${check.text}`);
+  if (check.kind === 'unverified') console.error(`  ${UNVERIFIED_FLAG} releases anyway.`);
   return EXIT.rejected;
 }
 
@@ -127,9 +137,9 @@ export async function killSwitchCommand(action: string, options: KillSwitchOptio
     console.error(`runbook kill-switch: ${(error as Error).message}`);
     return EXIT.usage;
   }
-  if (act === 'release') {
+  if (act !== 'status') {
     const check = await (options.checkAccount ?? readTargetAccount)(environment.data, shellEnvironment);
-    const refused = refusal(check, environment.data, options.unverifiedAccount);
+    const refused = refusal(act, check, environment.data, options.unverifiedAccount);
     if (refused !== undefined) return refused;
   }
   const regions = options.allRegions ? runtime.env.regions : [runtime.region];
@@ -140,7 +150,13 @@ export async function killSwitchCommand(action: string, options: KillSwitchOptio
   if (options.json) {
     console.log(JSON.stringify({ action: act, environment: environment.data, ok, regions: results }, null, 2));
   } else {
-    for (const result of results) console.log(line(result, runtime.config.killSwitchCacheSeconds));
+    for (const result of results) {
+      console.log(line(result, runtime.config.killSwitchCacheSeconds));
+      // Version 1 after a write: no switch was there before it, which the stack always creates (review 23c R23c-1).
+      if (act !== 'status' && result.version === 1) {
+        console.error(`runbook kill-switch: WARNING: ${result.region} had no switch before this write: the stacks are not deployed there, or these credentials are for another account`);
+      }
+    }
     const others = runtime.env.regions.filter((region) => !regions.includes(region));
     if (others.length > 0) console.log(`not touched: ${others.join(', ')} (each region keeps its own switch; --all-regions acts on every one)`);
   }

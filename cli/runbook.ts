@@ -239,7 +239,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .argument('<action>', 'status, engage or release')
       .addOption(environmentOption())
       .option('--all-regions', "every region of the environment (each keeps its own switch), not only the run's region")
-      .option('--unverified-account', "release although nothing states which account the environment is in (engaging is never refused)")
+      .option('--unverified-account', "release although nothing states which account the environment is in (engaging then goes on with a warning; another account is refused for both)")
       .option('--json', 'machine-readable output')
       .addHelpText(
         'after',
@@ -247,7 +247,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           '',
           'Stop all automation now:  runbook kill-switch engage -e production --all-regions',
           'Exit codes: 0 every region read back as asked (status: read), 1 a region not written or not read back as asked',
-          "(the others are still set and listed) or AWS failed, 2 release refused: the account not verified as the environment's,",
+          "(the others are still set and listed) or AWS failed, 2 refused: another account than the environment's (or, to release, one nobody states),",
           '64 usage.',
         ].join('\n'),
       ),

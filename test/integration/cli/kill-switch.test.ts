@@ -59,7 +59,7 @@ describe('runbook kill-switch', () => {
     expect(await mapping()).toBe(100);
   });
 
-  it('refuses to release under staging with production\'s credentials (exit 2, the switch as it was); engaging is never refused', async () => {
+  it('refuses to release or engage under staging with production\'s credentials (exit 2, the switch as it was; review 23c R23c-1)', async () => {
     const account = await provisionAccount('production');
     const ssm = new SSMClient(account.clientConfig);
     const parameter = account.topology.killSwitch.name;
@@ -70,5 +70,13 @@ describe('runbook kill-switch', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain(`runbook kill-switch: refused, nothing released: your credentials are for account ${account.accountId}, but staging is account 999999999999`);
     expect((await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value).toBe('stop');
+    // Engaging staging's switch with production's credentials would stop production's (this account's) automation and
+    // leave staging's running: refused too, naming both accounts.
+    await runCli(['kill-switch', 'release', '-e', 'production'], account.env);
+    const wrongEngage = await runCli(['kill-switch', 'engage', '-e', 'staging'], staging);
+    expect(wrongEngage.status).toBe(2);
+    expect(wrongEngage.stdout).toBe('');
+    expect(wrongEngage.stderr).toContain(`runbook kill-switch: refused, nothing engaged: your credentials are for account ${account.accountId}, but staging is account 999999999999`);
+    expect((await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value).toBe('off');
   });
 });
