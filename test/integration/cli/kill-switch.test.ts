@@ -79,4 +79,29 @@ describe('runbook kill-switch', () => {
     expect(wrongEngage.stderr).toContain(`runbook kill-switch: refused, nothing engaged: your credentials are for account ${account.accountId}, but staging is account 999999999999`);
     expect((await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value).toBe('off');
   });
+
+  it('acts on every region of the environment with --all-regions, names the regions it did not touch without it, and warns of a switch that did not exist (review 23c R23c-2)', async () => {
+    const account = await provisionAccount('production');
+    const parameter = account.topology.killSwitch.name;
+    // Production runs in us-east-1 and us-west-2 (the seed's DR region); this account's topology made only us-east-1's switch.
+    const one = await runCli(['kill-switch', 'status', '-e', 'production'], account.env);
+    expect(one.status).toBe(0);
+    expect(one.stdout).toContain('not touched: us-west-2 (each region keeps its own switch; --all-regions acts on every one)');
+
+    const all = await runCli(['kill-switch', 'engage', '-e', 'production', '--all-regions'], account.env);
+    expect(all.status).toBe(0);
+    expect(all.stdout).toMatch(/^us-east-1: ENGAGED \(version \d+/m);
+    expect(all.stdout).toMatch(/^us-west-2: ENGAGED \(version 1,/m);
+    expect(all.stdout).not.toContain('not touched');
+    expect(all.stderr).toContain('WARNING: us-west-2 had no switch before this write');
+    expect(all.stderr).not.toContain('WARNING: us-east-1');
+    for (const region of ['us-east-1', 'us-west-2']) {
+      const ssm = new SSMClient({ ...account.clientConfig, region });
+      expect((await ssm.send(new GetParameterCommand({ Name: parameter }))).Parameter?.Value).toBe('stop');
+      ssm.destroy();
+    }
+    const status = await runCli(['kill-switch', 'status', '-e', 'production', '--all-regions', '--json'], account.env);
+    expect(status.status).toBe(0);
+    expect((JSON.parse(status.stdout) as SwitchJson).regions.map((r) => `${r.region}:${r.state}:${r.value}`)).toEqual(['us-east-1:engaged:stop', 'us-west-2:engaged:stop']);
+  });
 });
